@@ -1,0 +1,51 @@
+import type { ItemSpec } from '@batch/contracts';
+import type { BatchState } from './batch.state.js';
+import { ItemCode, specAt } from './item-table.js';
+
+export interface Progress {
+  total: number;
+  completed: number;
+  failed: number;
+  pending: number;
+  /** Settled share of all items, 0-100 with one decimal. */
+  percent: number;
+}
+
+export function progressOf(state: BatchState): Progress {
+  if (state.status === 'empty') return { total: 0, completed: 0, failed: 0, pending: 0, percent: 0 };
+  const { size, completed, failed, pending } = state.items;
+  const percent = size === 0 ? 0 : Math.floor(((completed + failed) / size) * 1000) / 10;
+  return { total: size, completed, failed, pending, percent };
+}
+
+/** One item to work on, in the attempt its outcome must name. */
+export interface WorkItem extends ItemSpec {
+  attempt: number;
+}
+
+export interface DispatchPlan {
+  items: WorkItem[];
+  /** Where the next scan starts: items before it were pending-and-queued or settled at this scan. */
+  cursor: number;
+}
+
+/**
+ * The next pending items to hand to workers: only while running, never an item in flight, never a
+ * settled one. Scans from `cursor` (a position in the batch) and wraps around once.
+ */
+export function planDispatch(
+  state: BatchState,
+  options: { inFlight: ReadonlySet<string>; limit: number; cursor?: number },
+): DispatchPlan {
+  const start = options.cursor ?? 0;
+  if (state.status !== 'running' || options.limit <= 0) return { items: [], cursor: start };
+  const table = state.items;
+  const items: WorkItem[] = [];
+  for (let step = 0; step < table.size && items.length < options.limit; step++) {
+    const index = (start + step) % table.size;
+    if (table.status[index] !== ItemCode.pending || options.inFlight.has(table.ids[index]!)) continue;
+    items.push({ ...specAt(table, index), attempt: table.attempt[index]! });
+    if (items.length === options.limit) return { items, cursor: (index + 1) % table.size };
+  }
+  return { items, cursor: start };
+}

@@ -1,0 +1,16 @@
+export { batchDecider } from './batch.decider-set.js';
+export * from './batch.commands.js';
+export { decide } from './batch.decider.js';
+export { evolve, fold } from './batch.evolve.js';
+export * from './batch.queries.js';
+export * from './batch.snapshot.js';
+export {
+  exists,
+  initialState,
+  type Batch,
+  type BatchLifecycle,
+  type BatchState,
+  type EmptyBatch,
+} from './batch.state.js';
+export * from './domain-error.js';
+export { idsWithStatus, statusAt, type ItemTable } from './item-table.js';

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { BatchConfig, ConfigOverrides } from './batch-config.js';
+import { ErrorShape } from './errors.js';
+import { BatchId, ItemId, UserId } from './ids.js';
+import { ItemSpec } from './items.js';
+
+export const SCHEMA_VERSION = 1;
+
+/** Fields every event carries, whatever its type. */
+const envelope = {
+  eventId: z.string().min(1).max(100),
+  batchId: BatchId,
+  occurredAt: z.iso.datetime({ offset: true }),
+  schemaVersion: z.literal(SCHEMA_VERSION),
+};
+
+function eventSchema<T extends string, D extends z.ZodType>(type: T, data: D) {
+  return z.object({ ...envelope, type: z.literal(type), data });
+}
+
+const Empty = z.object({});
+
+export const BatchCreated = eventSchema(
+  'BatchCreated',
+  z.object({
+    batchId: BatchId,
+    userId: UserId,
+    name: z.string().max(200),
+    config: BatchConfig,
+    totalItems: z.number().int().nonnegative(),
+  }),
+);
+export const ItemsAdded = eventSchema('ItemsAdded', z.object({ items: z.array(ItemSpec) }));
+export const BatchStarted = eventSchema('BatchStarted', Empty);
+export const ItemCompleted = eventSchema(
+  'ItemCompleted',
+  z.object({
+    itemId: ItemId,
+    conversationId: z.string().min(1).max(100),
+    attempt: z.number().int().positive(),
+    durationMs: z.number().nonnegative(),
+  }),
+);
+export const ItemFailed = eventSchema(
+  'ItemFailed',
+  z.object({ itemId: ItemId, attempt: z.number().int().positive(), error: ErrorShape }),
+);
+export const BatchPaused = eventSchema('BatchPaused', z.object({ reason: z.string().max(500) }));
+export const BatchResumed = eventSchema(
+  'BatchResumed',
+  z.object({ configOverrides: ConfigOverrides.optional() }),
+);
+export const BatchCancelled = eventSchema('BatchCancelled', Empty);
+export const FailedItemsRequeued = eventSchema('FailedItemsRequeued', z.object({ itemIds: z.array(ItemId) }));
+export const BatchCompleted = eventSchema('BatchCompleted', Empty);
+export const BatchFailed = eventSchema('BatchFailed', z.object({ reason: z.string().max(2000) }));
+export const BatchDiscarded = eventSchema('BatchDiscarded', Empty);
+
+export const BatchEvent = z.discriminatedUnion('type', [
+  BatchCreated,
+  ItemsAdded,
+  BatchStarted,
+  ItemCompleted,
+  ItemFailed,
+  BatchPaused,
+  BatchResumed,
+  BatchCancelled,
+  FailedItemsRequeued,
+  BatchCompleted,
+  BatchFailed,
+  BatchDiscarded,
+]);
+export type BatchEvent = z.infer<typeof BatchEvent>;
+export type BatchEventType = BatchEvent['type'];
+export type EventOf<T extends BatchEventType> = Extract<BatchEvent, { type: T }>;
+export type ItemOutcome = EventOf<'ItemCompleted'> | EventOf<'ItemFailed'>;
+
+/** The subject an event is appended to: lifecycle decisions, or the flood of item facts. */
+export type EventStream = 'lifecycle' | 'items';
+
+const ITEM_EVENTS: ReadonlySet<BatchEventType> = new Set(['ItemsAdded', 'ItemCompleted', 'ItemFailed']);
+
+export const streamOf = (event: BatchEvent): EventStream =>
+  ITEM_EVENTS.has(event.type) ? 'items' : 'lifecycle';
+
+export const isItemOutcome = (event: BatchEvent): event is ItemOutcome =>
+  event.type === 'ItemCompleted' || event.type === 'ItemFailed';
+
+/** The idempotency key of an outcome: one per item, attempt and kind of outcome. */
+export const outcomeKey = (event: ItemOutcome): string =>
+  `${event.batchId}/${event.data.itemId}/${event.data.attempt}/${event.type === 'ItemCompleted' ? 'completed' : 'failed'}`;

@@ -1,0 +1,64 @@
+import { z } from 'zod';
+import { BatchConfig, ConfigOverrides } from './batch-config.js';
+import { CommandError } from './errors.js';
+import { BatchId, UserId } from './ids.js';
+import { ItemList } from './items.js';
+
+/** Batch statuses as the public API shows them. */
+export const BatchStatus = z.enum(['pending', 'running', 'paused', 'completed', 'failed', 'cancelled']);
+export type BatchStatus = z.infer<typeof BatchStatus>;
+
+export const ItemStatus = z.enum(['pending', 'completed', 'failed']);
+export type ItemStatus = z.infer<typeof ItemStatus>;
+
+const owned = { userId: UserId, batchId: BatchId };
+
+/** Requests the orchestrator answers over NATS request/reply, by subject name (`batch.cmd.<name>`). */
+export const OrchestratorCommands = {
+  create: z.object({
+    userId: UserId,
+    batchId: BatchId.optional(),
+    name: z.string().max(200).default(''),
+    items: ItemList,
+    /** Items that follow in `add-items` requests (large batches); the batch starts when all have arrived. */
+    totalItems: z.number().int().nonnegative().optional(),
+    config: BatchConfig.default({ provider: 'template' }),
+    autoStart: z.boolean().default(true),
+  }),
+  'add-items': z.object({ ...owned, items: ItemList }),
+  start: z.object(owned),
+  pause: z.object({ ...owned, reason: z.string().max(500).default('paused by user') }),
+  resume: z.object({ ...owned, configOverrides: ConfigOverrides.optional() }),
+  cancel: z.object(owned),
+  'retry-failed': z.object(owned),
+  discard: z.object(owned),
+  recover: z.object({ userId: UserId.optional() }),
+  cleanup: z.object({ userId: UserId.optional(), daysOld: z.number().int().nonnegative() }),
+} as const;
+export type OrchestratorCommandName = keyof typeof OrchestratorCommands;
+export type OrchestratorCommand<N extends OrchestratorCommandName> = z.infer<
+  (typeof OrchestratorCommands)[N]
+>;
+
+const page = {
+  cursor: z.string().max(200).optional(),
+  limit: z.number().int().positive().max(1000).default(100),
+};
+
+/** Queries, by subject name (`batch.query.<name>`). */
+export const OrchestratorQueries = {
+  get: z.object(owned),
+  list: z.object({ userId: UserId, status: BatchStatus.optional(), ...page }),
+  incomplete: z.object({ userId: UserId }),
+  items: z.object({ ...owned, status: ItemStatus.optional(), ...page }),
+} as const;
+export type OrchestratorQueryName = keyof typeof OrchestratorQueries;
+export type OrchestratorQuery<N extends OrchestratorQueryName> = z.infer<(typeof OrchestratorQueries)[N]>;
+
+/** Every reply: a result, or a typed refusal. */
+export const Reply = <R extends z.ZodType>(result: R) =>
+  z.discriminatedUnion('ok', [
+    z.object({ ok: z.literal(true), result }),
+    z.object({ ok: z.literal(false), error: CommandError }),
+  ]);
+export type Reply<R> = { ok: true; result: R } | { ok: false; error: CommandError };

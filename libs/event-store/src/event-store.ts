@@ -1,0 +1,127 @@
+import {
+  DeliverPolicy,
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { BatchEvent, Names } from '@batch/contracts';
+import { commitId, decodeCommit, encodeCommit, streamOfCommit, type StoredCommit } from './commit.js';
+import { CommitTooLargeError, ConcurrencyError, isWrongLastSequence } from './errors.js';
+import {
+  defaultEventStreamSettings,
+  ensureStream,
+  eventStreamConfig,
+  type EventStreamSettings,
+} from './streams.js';
+
+export interface AppendOptions {
+  /**
+   * Stream sequence of the batch's last lifecycle message as the decision saw it (0: none yet).
+   * Only for lifecycle commits: a later lifecycle append makes this one a ConcurrencyError.
+   */
+  expectedLastSeq?: number;
+  /** Overrides the commit's derived Nats-Msg-Id. */
+  msgId?: string;
+}
+
+export interface AppendResult {
+  seq: number;
+  /** JetStream had already stored a commit with this Nats-Msg-Id; nothing was appended. */
+  duplicate: boolean;
+}
+
+export interface EventStore {
+  readonly names: Names;
+  readonly maxCommitBytes: number;
+  /** Creates or updates the stream; idempotent. */
+  ensure(): Promise<void>;
+  /**
+   * Appends events as one commit (one message). Returns once JetStream has stored it; start many
+   * and await them together to pipeline.
+   */
+  append(batchId: string, events: readonly BatchEvent[], options?: AppendOptions): Promise<AppendResult>;
+  /** The batch's commits from `fromSeq` on, in stream order, up to the last one at the time of the call. */
+  read(batchId: string, fromSeq?: number): AsyncIterable<StoredCommit>;
+  /** Removes every event of a batch (cleanup of ended batches). */
+  purge(batchId: string): Promise<number>;
+}
+
+export interface EventStoreOptions {
+  names: Names;
+  stream?: Partial<EventStreamSettings>;
+  /** Messages the replay keeps buffered ahead of the fold. */
+  readBuffer?: number;
+}
+
+export async function createEventStore(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
+  const settings = { ...defaultEventStreamSettings, ...options.stream };
+  const { names } = options;
+  const js: JetStreamClient = jetstream(nc);
+  const jsm: JetStreamManager = await jetstreamManager(nc);
+  const maxCommitBytes =
+    Math.min(settings.maxMessageBytes, nc.info?.max_payload ?? settings.maxMessageBytes) - 1024;
+  const readBuffer = options.readBuffer ?? 512;
+
+  async function append(batchId: string, events: readonly BatchEvent[], appendOptions: AppendOptions = {}) {
+    const stream = streamOfCommit(events);
+    if (events[0]!.batchId !== batchId)
+      throw new RangeError(`events of ${events[0]!.batchId} appended to ${batchId}`);
+    const payload = encodeCommit(events);
+    if (payload.length > maxCommitBytes) throw new CommitTooLargeError(payload.length, maxCommitBytes);
+    const { expectedLastSeq } = appendOptions;
+    if (expectedLastSeq !== undefined && stream !== 'lifecycle')
+      throw new RangeError('an expected sequence guards lifecycle commits only');
+    try {
+      const ack = await js.publish(names.eventSubject(batchId, stream), payload, {
+        msgID: appendOptions.msgId ?? commitId(events),
+        ...(expectedLastSeq === undefined ? {} : { expect: { lastSubjectSequence: expectedLastSeq } }),
+      });
+      return { seq: ack.seq, duplicate: ack.duplicate };
+    } catch (error) {
+      if (isWrongLastSequence(error))
+        throw new ConcurrencyError(batchId, expectedLastSeq ?? 0, { cause: error });
+      throw error;
+    }
+  }
+
+  async function* read(batchId: string, fromSeq = 1): AsyncGenerator<StoredCommit> {
+    const consumer = await js.consumers.get(names.eventsStream, {
+      filter_subjects: names.batchEvents(batchId),
+      ...(fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : {}),
+    });
+    const { num_pending: pending } = await consumer.info(true);
+    const messages =
+      pending === 0 ? undefined : await consumer.consume({ max_messages: readBuffer, expires: 2_000 });
+    try {
+      if (!messages) return;
+      for await (const message of messages) {
+        yield {
+          seq: message.seq,
+          stream: message.subject.endsWith('.lifecycle') ? 'lifecycle' : 'items',
+          events: decodeCommit(message.data),
+        };
+        if (message.info.pending === 0) break;
+      }
+    } finally {
+      await messages?.close();
+      // Ephemeral consumers would otherwise linger on the server until their inactivity threshold.
+      consumer.delete().catch(() => undefined);
+    }
+  }
+
+  async function purge(batchId: string): Promise<number> {
+    const { purged } = await jsm.streams.purge(names.eventsStream, { filter: names.batchEvents(batchId) });
+    return purged;
+  }
+
+  return {
+    names,
+    maxCommitBytes,
+    ensure: () => ensureStream(jsm, eventStreamConfig(names, settings)),
+    append,
+    read,
+    purge,
+  };
+}

@@ -1,0 +1,7 @@
+export * from './aggregate-store.js';
+export { commitId, planCommits, type StoredCommit } from './commit.js';
+export * from './errors.js';
+export * from './event-store.js';
+export * from './outcome-committer.js';
+export * from './snapshot-store.js';
+export * from './streams.js';

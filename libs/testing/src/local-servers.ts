@@ -1,0 +1,69 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { freePort } from './network.js';
+
+export interface RunningServer {
+  url: string;
+  stop(): Promise<void>;
+}
+
+export const onPath = (binary: string): string | undefined =>
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .concat(['/usr/sbin', '/usr/local/sbin'])
+    .map((dir) => join(dir, binary))
+    .find((candidate) => existsSync(candidate));
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+/** Starts `nats-server` with JetStream on a free port and a temporary store; resolves once it is ready. */
+export async function startNatsServer(binary: string): Promise<RunningServer> {
+  const port = await freePort();
+  const storeDir = await mkdtemp(join(tmpdir(), 'nats-js-'));
+  const child = spawn(binary, ['-a', '127.0.0.1', '-p', String(port), '-js', '-sd', storeDir], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    let log = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      log += chunk.toString();
+      if (log.includes('Server is ready')) resolve();
+    });
+    child.once('exit', (code) => reject(new Error(`nats-server exited with ${code}: ${log.slice(-500)}`)));
+  });
+  child.stderr!.resume();
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    stop: async () => {
+      await stopChild(child);
+      await rm(storeDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts s3rver in this process on a free port with a temporary directory. */
+export async function startS3rver(): Promise<RunningServer & { accessKey: string; secretKey: string }> {
+  const { default: S3rver } = await import('s3rver');
+  const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
+  const port = await freePort();
+  const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true });
+  await server.run();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    accessKey: 'S3RVER',
+    secretKey: 'S3RVER',
+    stop: async () => {
+      await server.close();
+      await rm(directory, { recursive: true, force: true });
+    },
+  };
+}

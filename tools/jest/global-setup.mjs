@@ -1,0 +1,15 @@
+// Finds (or starts) real NATS, PostgreSQL and S3 once per run; test workers inherit the variables.
+// Plain ESM so that Jest loads it natively; the TypeScript it imports goes through SWC.
+import '@swc-node/register/esm-register';
+
+export default async function globalSetup() {
+  const { ensureInfrastructure } = await import('../../libs/testing/src/infrastructure.ts');
+  const infrastructure = await ensureInfrastructure();
+  Object.assign(process.env, infrastructure.env);
+  globalThis.stopTestInfrastructure = infrastructure.stop;
+  const { env, sources } = infrastructure;
+  console.log(
+    `\ntest infrastructure: NATS ${env.NATS_URL} (${sources.nats}), PostgreSQL (${sources.postgres}), ` +
+      `S3 ${env.S3_ENDPOINT} (${sources.s3})`,
+  );
+}
