@@ -9,7 +9,7 @@ import {
 import type { BatchCommand, CommandMetadata } from './batch.commands.js';
 import { exists, type Batch, type BatchLifecycle, type BatchState } from './batch.state.js';
 import { DomainError } from './domain-error.js';
-import { idsWithStatus } from './item-table.js';
+import { idsWithStatus, indexOf } from './item-table.js';
 
 function event<T extends BatchEventType>(
   type: T,
@@ -66,7 +66,7 @@ export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
   switch (command.type) {
     case 'AddItems': {
       refuseUnless(batch, ['pending'], 'add items to');
-      const known = command.data.items.find((item) => items.indexOf.has(item.id));
+      const known = command.data.items.find((item) => indexOf(items, item.id) !== undefined);
       if (known) throw new DomainError('validation', `item ${known.id} is already in batch ${batchId}`);
       return chunkItems(command.data.items).map((chunk) =>
         event('ItemsAdded', batchId, { items: chunk }, metadata),

@@ -1,6 +1,5 @@
-import type { ItemSpec } from '@batch/contracts';
 import type { BatchState } from './batch.state.js';
-import { ItemCode, specAt } from './item-table.js';
+import { ItemCode } from './item-table.js';
 
 export interface Progress {
   total: number;
@@ -18,8 +17,10 @@ export function progressOf(state: BatchState): Progress {
   return { total: size, completed, failed, pending, percent };
 }
 
-/** One item to work on, in the attempt its outcome must name. */
-export interface WorkItem extends ItemSpec {
+/** One item to work on: its id, its position in the batch, and the attempt its outcome must name. */
+export interface WorkItem {
+  id: string;
+  index: number;
   attempt: number;
 }
 
@@ -44,7 +45,7 @@ export function planDispatch(
   for (let step = 0; step < table.size && items.length < options.limit; step++) {
     const index = (start + step) % table.size;
     if (table.status[index] !== ItemCode.pending || options.inFlight.has(table.ids[index]!)) continue;
-    items.push({ ...specAt(table, index), attempt: table.attempt[index]! });
+    items.push({ id: table.ids[index]!, index, attempt: table.attempt[index]! });
     if (items.length === options.limit) return { items, cursor: (index + 1) % table.size };
   }
   return { items, cursor: start };

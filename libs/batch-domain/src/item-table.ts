@@ -1,4 +1,4 @@
-import type { ItemSpec, ItemStatus } from '@batch/contracts';
+import type { ItemStatus } from '@batch/contracts';
 
 /** Status codes of the table's byte array. */
 export const ItemCode = { pending: 0, completed: 1, failed: 2 } as const;
@@ -6,8 +6,9 @@ type ItemCode = (typeof ItemCode)[keyof typeof ItemCode];
 const STATUS_OF: readonly ItemStatus[] = ['pending', 'completed', 'failed'];
 
 /**
- * Per-item status of a batch, sized for 1,000,000 items: an index by id, one byte of status and a
- * 32-bit attempt per item, counts kept as items move. Items keep the order they were added in.
+ * Per-item status of a batch, sized for 1,000,000 items: ids in the order they were added, one byte
+ * of status and a 32-bit attempt per item, counts kept as items move. What an item asks for (topic,
+ * parameters) stays in its ItemsAdded event: the decisions never need it.
  *
  * The table is mutated in place by `evolve` (a copy per event would make a 1,000,000-item replay
  * quadratic): a state is a value only until it is evolved again.
@@ -15,10 +16,8 @@ const STATUS_OF: readonly ItemStatus[] = ['pending', 'completed', 'failed'];
 export interface ItemTable {
   size: number;
   ids: string[];
-  topics: string[];
-  /** Sparse: most items carry no parameters. */
-  parameters: Map<number, Record<string, unknown>>;
-  indexOf: Map<string, number>;
+  /** Position by id, built on first use: a batch restored from a snapshot can dispatch before it exists. */
+  index?: Map<string, number>;
   status: Uint8Array;
   attempt: Uint32Array;
   pending: number;
@@ -30,9 +29,7 @@ export function emptyTable(capacity = 0): ItemTable {
   return {
     size: 0,
     ids: [],
-    topics: [],
-    parameters: new Map(),
-    indexOf: new Map(),
+    index: new Map(),
     status: new Uint8Array(capacity),
     attempt: new Uint32Array(capacity),
     pending: 0,
@@ -52,16 +49,23 @@ function ensureCapacity(table: ItemTable, needed: number): void {
   table.attempt = attempt;
 }
 
+export function indexOf(table: ItemTable, itemId: string): number | undefined {
+  if (!table.index) {
+    const index = new Map<string, number>();
+    for (let position = 0; position < table.size; position++) index.set(table.ids[position]!, position);
+    table.index = index;
+  }
+  return table.index.get(itemId);
+}
+
 /** Adds items as pending on their first attempt; an id already present is left as it is. */
-export function addItems(table: ItemTable, items: readonly ItemSpec[]): void {
+export function addItems(table: ItemTable, items: readonly { id: string }[]): void {
   ensureCapacity(table, table.size + items.length);
   for (const item of items) {
-    if (table.indexOf.has(item.id)) continue;
+    if (indexOf(table, item.id) !== undefined) continue;
     const index = table.size++;
-    table.indexOf.set(item.id, index);
+    table.index!.set(item.id, index);
     table.ids.push(item.id);
-    table.topics.push(item.topic);
-    if (item.parameters) table.parameters.set(index, item.parameters);
     table.status[index] = ItemCode.pending;
     table.attempt[index] = 1;
     table.pending++;
@@ -85,7 +89,7 @@ export function settleItem(
   attempt: number,
   outcome: 'completed' | 'failed',
 ): void {
-  const index = table.indexOf.get(itemId);
+  const index = indexOf(table, itemId);
   if (index === undefined || table.status[index] !== ItemCode.pending || table.attempt[index] !== attempt)
     return;
   move(table, index, ItemCode[outcome]);
@@ -94,7 +98,7 @@ export function settleItem(
 /** Puts failed items back to pending for their next attempt. */
 export function requeueItems(table: ItemTable, itemIds: readonly string[]): void {
   for (const itemId of itemIds) {
-    const index = table.indexOf.get(itemId);
+    const index = indexOf(table, itemId);
     if (index === undefined || table.status[index] !== ItemCode.failed) continue;
     move(table, index, ItemCode.pending);
     table.attempt[index]!++;
@@ -102,13 +106,6 @@ export function requeueItems(table: ItemTable, itemIds: readonly string[]): void
 }
 
 export const statusAt = (table: ItemTable, index: number): ItemStatus => STATUS_OF[table.status[index]!]!;
-
-export function specAt(table: ItemTable, index: number): ItemSpec {
-  const parameters = table.parameters.get(index);
-  return parameters
-    ? { id: table.ids[index]!, topic: table.topics[index]!, parameters }
-    : { id: table.ids[index]!, topic: table.topics[index]! };
-}
 
 /** Ids of the items in one status, in the order they were added. */
 export function* idsWithStatus(table: ItemTable, status: ItemStatus): Generator<string> {

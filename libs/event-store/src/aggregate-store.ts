@@ -32,8 +32,8 @@ export interface AggregateStore<S, C> {
   load(batchId: string): Promise<Loaded<S>>;
   /** Load, decide, append with the expected lifecycle sequence; on a conflict, reload and decide again. */
   handle(batchId: string, command: C): Promise<Handled>;
-  /** Writes a snapshot now (whatever the event count). */
-  snapshot(batchId: string): Promise<void>;
+  /** Writes a snapshot now (whatever the event count); answers its compressed size. */
+  snapshot(batchId: string): Promise<{ bytes: number; chunks: number }>;
   /** Drops the batch from memory and removes its snapshot (a batch that ended). */
   forget(batchId: string): Promise<void>;
 }
@@ -150,8 +150,7 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
         }
       }),
 
-    snapshot: (batchId) =>
-      withLock(batchId, async () => void (await saveSnapshot(batchId, await loadLocked(batchId)))),
+    snapshot: (batchId) => withLock(batchId, async () => saveSnapshot(batchId, await loadLocked(batchId))),
 
     forget: (batchId) =>
       withLock(batchId, async () => {

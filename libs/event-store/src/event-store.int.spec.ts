@@ -155,7 +155,7 @@ describe('the event store on JetStream', () => {
       ),
     );
     const reader = await connect({ servers: nats.url, reconnectTimeWait: 10 });
-    const readerStore = await createEventStore(reader, { names: nats.names, readBuffer: 64 });
+    const readerStore = await createEventStore(reader, { names: nats.names, readBufferBytes: 64 * 1024 });
     const seen: number[] = [];
     let reconnected = false;
     for await (const commit of readerStore.read(batchId)) {

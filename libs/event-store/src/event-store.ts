@@ -51,8 +51,11 @@ export interface EventStore {
 export interface EventStoreOptions {
   names: Names;
   stream?: Partial<EventStreamSettings>;
-  /** Messages the replay keeps buffered ahead of the fold. */
-  readBuffer?: number;
+  /**
+   * Bytes the replay asks for ahead of the fold. Bounded in bytes, not messages: a pull of many
+   * large commits would overrun the client's pending limit and stall the ordered consumer.
+   */
+  readBufferBytes?: number;
 }
 
 export async function createEventStore(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
@@ -62,7 +65,7 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const maxCommitBytes =
     Math.min(settings.maxMessageBytes, nc.info?.max_payload ?? settings.maxMessageBytes) - 1024;
-  const readBuffer = options.readBuffer ?? 512;
+  const readBufferBytes = options.readBufferBytes ?? 8 * 1024 * 1024;
 
   async function append(batchId: string, events: readonly BatchEvent[], appendOptions: AppendOptions = {}) {
     const stream = streamOfCommit(events);
@@ -93,7 +96,7 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
     });
     const { num_pending: pending } = await consumer.info(true);
     const messages =
-      pending === 0 ? undefined : await consumer.consume({ max_messages: readBuffer, expires: 2_000 });
+      pending === 0 ? undefined : await consumer.consume({ max_bytes: readBufferBytes, expires: 2_000 });
     try {
       if (!messages) return;
       for await (const message of messages) {
