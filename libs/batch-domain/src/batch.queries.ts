@@ -1,5 +1,6 @@
 import type { BatchState } from './batch.state.js';
-import { ItemCode } from './item-table.js';
+import { ItemCode, indexOf, statusAt } from './item-table.js';
+import type { ItemStatus } from '@batch/contracts';
 
 export interface Progress {
   total: number;
@@ -36,7 +37,7 @@ export interface DispatchPlan {
  */
 export function planDispatch(
   state: BatchState,
-  options: { inFlight: ReadonlySet<string>; limit: number; cursor?: number },
+  options: { inFlight: { has(itemId: string): boolean }; limit: number; cursor?: number },
 ): DispatchPlan {
   const start = options.cursor ?? 0;
   if (state.status !== 'running' || options.limit <= 0) return { items: [], cursor: start };
@@ -49,4 +50,16 @@ export function planDispatch(
     if (items.length === options.limit) return { items, cursor: (index + 1) % table.size };
   }
   return { items, cursor: start };
+}
+
+/** Where one item stands: its status and the attempt it is in; undefined for an unknown item. */
+export function itemState(
+  state: BatchState,
+  itemId: string,
+): { status: ItemStatus; attempt: number } | undefined {
+  if (state.status === 'empty') return undefined;
+  const index = indexOf(state.items, itemId);
+  return index === undefined
+    ? undefined
+    : { status: statusAt(state.items, index), attempt: state.items.attempt[index]! };
 }

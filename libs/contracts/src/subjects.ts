@@ -8,6 +8,8 @@ export interface Names {
   readonly eventsStream: string;
   readonly workStream: string;
   readonly snapshotBucket: string;
+  /** Which orchestrator replica dispatches which batch. */
+  readonly leaseBucket: string;
   /** Every event of every batch: the projections' filter. */
   readonly allEvents: string;
   /** Every event of one batch, in order: the replay filter (one filter works on NATS 2.9). */
@@ -27,6 +29,7 @@ export function names(namespace = ''): Names {
     eventsStream: `${stream}BATCH_EVENTS`,
     workStream: `${stream}BATCH_WORK`,
     snapshotBucket: `${stream}BATCH_SNAPSHOTS`,
+    leaseBucket: `${stream}BATCH_DISPATCH_LEASES`,
     allEvents: `${subject}batch.events.>`,
     batchEvents: (batchId) => `${subject}batch.events.${batchId}.>`,
     eventSubject: (batchId, kind) => `${subject}batch.events.${batchId}.${kind}`,

@@ -6,7 +6,7 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { BatchEvent, Names } from '@batch/contracts';
+import type { BatchEvent, EventStream, Names } from '@batch/contracts';
 import { commitId, decodeCommit, encodeCommit, streamOfCommit, type StoredCommit } from './commit.js';
 import { CommitTooLargeError, ConcurrencyError, isWrongLastSequence } from './errors.js';
 import {
@@ -42,8 +42,11 @@ export interface EventStore {
    * and await them together to pipeline.
    */
   append(batchId: string, events: readonly BatchEvent[], options?: AppendOptions): Promise<AppendResult>;
-  /** The batch's commits from `fromSeq` on, in stream order, up to the last one at the time of the call. */
-  read(batchId: string, fromSeq?: number): AsyncIterable<StoredCommit>;
+  /**
+   * The batch's commits from `fromSeq` on, in stream order, up to the last one at the time of the
+   * call; `only` restricts the read to one of its two subjects.
+   */
+  read(batchId: string, fromSeq?: number, only?: EventStream): AsyncIterable<StoredCommit>;
   /** Removes every event of a batch (cleanup of ended batches). */
   purge(batchId: string): Promise<number>;
 }
@@ -89,9 +92,9 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
     }
   }
 
-  async function* read(batchId: string, fromSeq = 1): AsyncGenerator<StoredCommit> {
+  async function* read(batchId: string, fromSeq = 1, only?: EventStream): AsyncGenerator<StoredCommit> {
     const consumer = await js.consumers.get(names.eventsStream, {
-      filter_subjects: names.batchEvents(batchId),
+      filter_subjects: only ? names.eventSubject(batchId, only) : names.batchEvents(batchId),
       ...(fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : {}),
     });
     const { num_pending: pending } = await consumer.info(true);

@@ -1,1 +1,3 @@
-export {};
+export * from './request-reply.js';
+export * from './work-message.js';
+export * from './work-stream.js';

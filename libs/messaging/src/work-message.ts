@@ -1,0 +1,26 @@
+import { z } from 'zod';
+import { BatchConfig, BatchId, ItemId } from '@batch/contracts';
+
+/** Several items of one batch handed to workers together, in the config they are to be made with. */
+export const WorkMessage = z.object({
+  batchId: BatchId,
+  userId: z.string(),
+  config: BatchConfig,
+  items: z.array(
+    z.object({
+      id: ItemId,
+      index: z.number().int().nonnegative(),
+      attempt: z.number().int().positive(),
+      topic: z.string(),
+      parameters: z.record(z.string(), z.unknown()).optional(),
+    }),
+  ),
+});
+export type WorkMessage = z.infer<typeof WorkMessage>;
+export type WorkItemSpec = WorkMessage['items'][number];
+
+/** Repeated publishes of one dispatch are dropped by JetStream within the duplicate window. */
+export const workMessageId = (message: WorkMessage): string => {
+  const first = message.items[0]!;
+  return `work/${message.batchId}/${first.id}/${first.attempt}/${message.items.length}`;
+};

@@ -1,0 +1,73 @@
+import {
+  AckPolicy,
+  DeliverPolicy,
+  jetstreamManager,
+  RetentionPolicy,
+  StorageType,
+  type ConsumerConfig,
+} from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Names } from '@batch/contracts';
+import { ensureStream, type NamedStreamConfig } from '@batch/event-store';
+
+/** The knobs of work dispatch; everything else about the stream and its consumer is fixed here. */
+export interface WorkSettings {
+  replicas: number;
+  /** How long a worker may hold a message without a heartbeat before it is redelivered. */
+  ackWaitMs: number;
+  /** Deliveries of one message before it is given up (its items then fail as `permanent`). */
+  maxDeliver: number;
+  /** Delays before the 2nd, 3rd... delivery of a message that was not acknowledged. */
+  backoffMs: number[];
+  maxAckPending: number;
+}
+
+export const defaultWorkSettings: WorkSettings = {
+  replicas: 1,
+  ackWaitMs: 30_000,
+  maxDeliver: 5,
+  backoffMs: [1_000, 2_000, 4_000, 8_000, 16_000],
+  maxAckPending: 10_000,
+};
+
+export const WORKERS_CONSUMER = 'generation-workers';
+const nanos = (ms: number) => ms * 1_000_000;
+
+/** Work queue: a message is removed once a worker acknowledges it. */
+export function workStreamConfig(names: Names, settings: WorkSettings): NamedStreamConfig {
+  return {
+    name: names.workStream,
+    subjects: [names.allWork],
+    retention: RetentionPolicy.Workqueue,
+    storage: StorageType.File,
+    num_replicas: settings.replicas,
+    duplicate_window: nanos(2 * 60_000),
+    allow_direct: true,
+  };
+}
+
+/** The one durable pull consumer every worker shares. */
+export function workConsumerConfig(names: Names, settings: WorkSettings): Partial<ConsumerConfig> {
+  return {
+    durable_name: WORKERS_CONSUMER,
+    filter_subject: names.allWork,
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(settings.ackWaitMs),
+    max_deliver: settings.maxDeliver,
+    backoff: settings.backoffMs.slice(0, Math.max(0, settings.maxDeliver - 1)).map(nanos),
+    max_ack_pending: settings.maxAckPending,
+  };
+}
+
+/** Creates (or updates) the work stream and its consumer; idempotent. */
+export async function ensureWork(nc: NatsConnection, names: Names, settings: WorkSettings): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await ensureStream(jsm, workStreamConfig(names, settings));
+  const config = workConsumerConfig(names, settings);
+  try {
+    await jsm.consumers.add(names.workStream, config);
+  } catch {
+    await jsm.consumers.update(names.workStream, WORKERS_CONSUMER, config);
+  }
+}
