@@ -1,0 +1,73 @@
+import type { BatchConfig, BatchStatus, ErrorShape, ItemStatus } from '@batch/contracts';
+import type { BatchItemRecord } from '../entities/batch-item.entity.js';
+import type { BatchRecord } from '../entities/batch.entity.js';
+
+/** A batch as the public API shows it. */
+export interface BatchView {
+  batch_id: string;
+  name: string;
+  status: BatchStatus;
+  total_items: number;
+  processed_count: number;
+  failed_count: number;
+  pending_count: number;
+  progress_percent: number;
+  config: BatchConfig;
+  created_at: string;
+  started_at: string | null;
+  paused_at: string | null;
+  completed_at: string | null;
+  last_checkpoint_at: string;
+}
+
+/** An item of a batch as the public API shows it. */
+export interface ItemView {
+  item_id: string;
+  position: number;
+  topic: string;
+  parameters: Record<string, unknown> | null;
+  status: ItemStatus;
+  attempt: number;
+  conversation_id: string | null;
+  error: ErrorShape | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass it back for the next page; null on the last one. */
+  next_cursor: string | null;
+}
+
+/** Settled share of the items, 0-100, floored to one decimal as the domain's `progressOf` does. */
+export const progressPercent = (settled: number, total: number): number =>
+  total === 0 ? 0 : Math.floor((settled / total) * 1000) / 10;
+
+const iso = (date: Date | null): string | null => date?.toISOString() ?? null;
+
+export const toBatchView = (batch: BatchRecord): BatchView => ({
+  batch_id: batch.batchId,
+  name: batch.name,
+  status: batch.status,
+  total_items: batch.totalItems,
+  processed_count: batch.processedCount,
+  failed_count: batch.failedCount,
+  pending_count: batch.pendingCount,
+  progress_percent: progressPercent(batch.processedCount + batch.failedCount, batch.totalItems),
+  config: batch.config,
+  created_at: batch.createdAt.toISOString(),
+  started_at: iso(batch.startedAt),
+  paused_at: iso(batch.pausedAt),
+  completed_at: iso(batch.completedAt),
+  last_checkpoint_at: batch.lastCheckpointAt.toISOString(),
+});
+
+export const toItemView = (item: BatchItemRecord): ItemView => ({
+  item_id: item.itemId,
+  position: item.position,
+  topic: item.topic,
+  parameters: item.parameters,
+  status: item.status,
+  attempt: item.attempt,
+  conversation_id: item.conversationId,
+  error: item.error,
+});
