@@ -1,0 +1,177 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import type { BatchEvent, Names } from '@batch/contracts';
+import { inTransaction } from '../sql.js';
+import { projectBatchEvents } from './batch-events.projection.js';
+import { lockCheckpoint, readCheckpoint, saveCheckpoint } from './projection-checkpoint.js';
+import { openProjectionConsumer, type ProjectionConsumerSpec } from './projection-consumer.js';
+
+/** What one transaction did. */
+export interface AppliedBatch {
+  /** Stream sequence of the last message of the batch: the projection's position now. */
+  seq: number;
+  messages: number;
+  events: number;
+  /** Messages at or below the stored checkpoint: acked, not applied again. */
+  skipped: number;
+  /** The server had nothing more for the projector when it delivered the last message. */
+  atHead: boolean;
+}
+
+export interface BatchProjectorOptions {
+  ds: DataSource;
+  nc: NatsConnection;
+  names: Names;
+  /** Names the checkpoint row and the durable consumer. */
+  name?: string;
+  /** Messages (commits) applied per transaction at most. */
+  batchSize?: number;
+  /** Events per transaction at most, whatever the message count: bounds one statement's arrays. */
+  maxEventsPerTransaction?: number;
+  onApplied?: (applied: AppliedBatch) => void;
+  /** A failed batch is retried from the checkpoint after `retryDelayMs`; this hears about it. */
+  onError?: (error: unknown) => void;
+  retryDelayMs?: number;
+}
+
+export interface BatchProjector {
+  /** Positions the consumer after the stored checkpoint and starts applying in the background. */
+  start(): Promise<void>;
+  /** Stops fetching, waits for the transaction under way, and rejects pending `caughtUp` calls. */
+  stop(): Promise<void>;
+  /** Resolves once the projection has applied the stream up to `seq`. */
+  caughtUp(seq: number): Promise<void>;
+}
+
+interface Received {
+  message: JsMsg;
+  events: BatchEvent[];
+}
+
+interface Waiter {
+  seq: number;
+  resolve: () => void;
+  reject: (error: Error) => void;
+}
+
+const DURABLE_NAME = /^[A-Za-z0-9_-]+$/;
+const FETCH_EXPIRES_MS = 30_000;
+
+/**
+ * Projects BATCH_EVENTS into `batches` and `batch_items`. Messages are applied in stream order, a
+ * batch of them per transaction that also stores the last sequence applied; anything at or below
+ * that checkpoint is acked without being applied again. So a crash at any point neither repeats an
+ * event nor skips one. One projector of a name runs at a time.
+ */
+export function createBatchProjector(options: BatchProjectorOptions): BatchProjector {
+  const { ds, nc, names, onApplied, onError } = options;
+  const name = options.name ?? 'batches';
+  if (!DURABLE_NAME.test(name)) throw new RangeError(`bad projection name ${name}`);
+  const batchSize = options.batchSize ?? 500;
+  const maxEvents = options.maxEventsPerTransaction ?? 50_000;
+  const retryDelayMs = options.retryDelayMs ?? 1_000;
+  const spec: ProjectionConsumerSpec = {
+    stream: names.eventsStream,
+    durable: `projection-${name}`,
+    filter: names.allEvents,
+    maxAckPending: Math.max(1_000, batchSize),
+  };
+
+  let position = 0;
+  const waiters = new Set<Waiter>();
+  let stopping = false;
+  let running: Promise<void> | undefined;
+  let fetching: ConsumerMessages | undefined;
+  let abort = new AbortController();
+
+  function advance(seq: number): void {
+    position = Math.max(position, seq);
+    for (const waiter of waiters)
+      if (waiter.seq <= position) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+  }
+
+  async function open(): Promise<Consumer> {
+    advance(await readCheckpoint(ds, name));
+    return openProjectionConsumer(nc, spec, position);
+  }
+
+  async function apply(batch: Received[]): Promise<void> {
+    const last = batch.at(-1)!.message;
+    const { checkpoint, events, skipped } = await inTransaction(ds, async (runner) => {
+      const stored = await lockCheckpoint(runner, name);
+      const fresh = batch.filter(({ message }) => message.seq > stored);
+      const freshEvents = fresh.flatMap((received) => received.events);
+      await projectBatchEvents(runner, freshEvents);
+      if (fresh.length > 0) await saveCheckpoint(runner, name, last.seq);
+      return { checkpoint: stored, events: freshEvents.length, skipped: batch.length - fresh.length };
+    });
+    for (const { message } of batch) message.ack();
+    advance(Math.max(checkpoint, last.seq));
+    onApplied?.({ seq: last.seq, messages: batch.length, events, skipped, atHead: last.info.pending === 0 });
+  }
+
+  async function consume(consumer: Consumer): Promise<void> {
+    while (!stopping) {
+      fetching = await consumer.fetch({ max_messages: batchSize, expires: FETCH_EXPIRES_MS });
+      let batch: Received[] = [];
+      let eventCount = 0;
+      for await (const message of fetching) {
+        if (stopping) break;
+        const events = message.json<BatchEvent[]>();
+        batch.push({ message, events });
+        eventCount += events.length;
+        // At the head of the stream there is nothing to wait for: apply what there is now.
+        if (batch.length >= batchSize || eventCount >= maxEvents || message.info.pending === 0) {
+          await apply(batch);
+          batch = [];
+          eventCount = 0;
+        }
+      }
+      if (batch.length > 0 && !stopping) await apply(batch);
+    }
+  }
+
+  async function run(first: Consumer): Promise<void> {
+    let consumer: Consumer | undefined = first;
+    while (!stopping) {
+      try {
+        consumer ??= await open();
+        await consume(consumer);
+      } catch (error) {
+        // Messages fetched but not applied would come back out of order: start over from the checkpoint.
+        consumer = undefined;
+        fetching?.stop();
+        if (stopping) break;
+        onError?.(error);
+        await delay(retryDelayMs, undefined, { signal: abort.signal }).catch(() => undefined);
+      }
+    }
+  }
+
+  return {
+    async start() {
+      if (running) throw new Error(`projector ${name} is already running`);
+      stopping = false;
+      abort = new AbortController();
+      running = run(await open());
+    },
+    async stop() {
+      stopping = true;
+      abort.abort();
+      fetching?.stop();
+      await running;
+      running = undefined;
+      for (const waiter of waiters) waiter.reject(new Error(`projector ${name} stopped`));
+      waiters.clear();
+    },
+    caughtUp(seq) {
+      if (seq <= position) return Promise.resolve();
+      return new Promise((resolve, reject) => waiters.add({ seq, resolve, reject }));
+    },
+  };
+}

@@ -1,0 +1,80 @@
+import type { QueryRunner } from 'typeorm';
+import type { ItemOutcome } from '@batch/contracts';
+import type { AddedItem } from './event-runs.js';
+
+/**
+ * Applies a run of outcomes in one statement. As in the domain, an outcome settles an item only if
+ * the item is pending in the outcome's attempt; the rows actually changed adjust the batch counts.
+ */
+export async function settleItems(runner: QueryRunner, outcomes: readonly ItemOutcome[]): Promise<void> {
+  if (outcomes.length === 0) return;
+  await runner.query(
+    `WITH outcome AS (
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
+         AS o(batch_id, item_id, attempt, status, conversation_id, error, occurred_at)
+     ), settled AS (
+       UPDATE batch_items i
+       SET status = o.status, conversation_id = o.conversation_id, error = o.error, updated_at = o.occurred_at
+       FROM outcome o
+       WHERE i.batch_id = o.batch_id AND i.item_id = o.item_id AND i.status = 'pending' AND i.attempt = o.attempt
+       RETURNING i.batch_id, i.status
+     ), counted AS (
+       SELECT batch_id,
+              count(*) FILTER (WHERE status = 'completed')::int AS completed,
+              count(*) FILTER (WHERE status = 'failed')::int AS failed
+       FROM settled GROUP BY batch_id
+     )
+     UPDATE batches b
+     SET processed_count = b.processed_count + c.completed,
+         failed_count = b.failed_count + c.failed,
+         pending_count = b.pending_count - c.completed - c.failed
+     FROM counted c
+     WHERE b.batch_id = c.batch_id`,
+    [
+      outcomes.map((outcome) => outcome.batchId),
+      outcomes.map((outcome) => outcome.data.itemId),
+      outcomes.map((outcome) => outcome.data.attempt),
+      outcomes.map((outcome) => (outcome.type === 'ItemCompleted' ? 'completed' : 'failed')),
+      outcomes.map((outcome) => (outcome.type === 'ItemCompleted' ? outcome.data.conversationId : null)),
+      outcomes.map((outcome) => (outcome.type === 'ItemFailed' ? JSON.stringify(outcome.data.error) : null)),
+      outcomes.map((outcome) => outcome.occurredAt),
+    ],
+  );
+}
+
+/**
+ * Inserts a run of added items in one statement: pending, first attempt, positions continuing each
+ * batch's order of arrival. Ids already in the batch and items of unknown batches are left out.
+ */
+export async function addItems(runner: QueryRunner, items: readonly AddedItem[]): Promise<void> {
+  if (items.length === 0) return;
+  await runner.query(
+    `WITH arrived AS (
+       SELECT a.*, row_number() OVER (PARTITION BY a.batch_id ORDER BY a.arrival) AS nth
+       FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[], $5::timestamptz[]) WITH ORDINALITY
+         AS a(batch_id, item_id, topic, parameters, occurred_at, arrival)
+       WHERE EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = a.batch_id)
+         AND NOT EXISTS (SELECT 1 FROM batch_items i WHERE i.batch_id = a.batch_id AND i.item_id = a.item_id)
+     ), inserted AS (
+       INSERT INTO batch_items (batch_id, item_id, position, topic, parameters, status, attempt, updated_at)
+       SELECT a.batch_id, a.item_id, b.items_added + a.nth - 1, a.topic, a.parameters, 'pending', 1, a.occurred_at
+       FROM arrived a JOIN batches b USING (batch_id)
+       RETURNING batch_id
+     ), counted AS (
+       SELECT batch_id, count(*)::int AS added FROM inserted GROUP BY batch_id
+     )
+     UPDATE batches b
+     SET items_added = b.items_added + c.added,
+         total_items = greatest(b.declared_items, b.items_added + c.added),
+         pending_count = greatest(b.declared_items, b.items_added + c.added) - b.processed_count - b.failed_count
+     FROM counted c
+     WHERE b.batch_id = c.batch_id`,
+    [
+      items.map(({ batchId }) => batchId),
+      items.map(({ item }) => item.id),
+      items.map(({ item }) => item.topic),
+      items.map(({ item }) => (item.parameters === undefined ? null : JSON.stringify(item.parameters))),
+      items.map(({ occurredAt }) => occurredAt),
+    ],
+  );
+}
