@@ -1,0 +1,184 @@
+import { once } from 'node:events';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import {
+  appendInCommits,
+  completedOutcome,
+  createBatch,
+  domainItems,
+  domainState,
+  failedOutcome,
+  itemsOf,
+  projectedItems,
+  projectionRows,
+  spawnEntryPoint,
+  storedCheckpoint,
+  testPersistence,
+  type TestPersistence,
+} from '../persistence.spec-helpers.js';
+import { createBatchProjector, type AppliedBatch, type BatchProjectorOptions } from './batch.projector.js';
+
+let env: TestPersistence;
+
+beforeAll(async () => {
+  env = await testPersistence();
+});
+afterAll(() => env.close());
+
+const DURABLE = 'projection-batches';
+const projector = (options: Partial<BatchProjectorOptions> = {}) =>
+  createBatchProjector({ ds: env.ds, nc: env.nats.nc, names: env.nats.names, ...options });
+
+/** Runs a projector until it has applied everything appended so far. */
+async function projectAll(): Promise<void> {
+  const running = projector();
+  await running.start();
+  await running.caughtUp(await env.lastSeq());
+  await running.stop();
+}
+
+/** A started batch and a flood of outcomes for it, duplicates included, in many small commits. */
+async function batchWithOutcomes(batchId: string, items: number, perCommit: number): Promise<void> {
+  await env.aggregates.handle(batchId, createBatch(batchId, itemsOf(items)));
+  const outcomes = itemsOf(items).flatMap(({ id }, index) =>
+    index % 3 === 0
+      ? [failedOutcome(batchId, id), completedOutcome(batchId, id)]
+      : [completedOutcome(batchId, id), completedOutcome(batchId, id)],
+  );
+  await appendInCommits(env.events, batchId, outcomes, perCommit);
+}
+
+async function expectProjectionOfDomain(batchId: string): Promise<void> {
+  const domain = await domainState(env.events, batchId);
+  expect(await projectedItems(env.ds, batchId)).toEqual(domainItems(domain));
+  const [batch] = await env.ds.query(
+    `SELECT processed_count, failed_count, pending_count FROM batches WHERE batch_id = $1`,
+    [batchId],
+  );
+  expect(batch).toEqual({
+    processed_count: domain.items.completed,
+    failed_count: domain.items.failed,
+    pending_count: domain.items.pending,
+  });
+}
+
+function firstAppliedLine(child: ChildProcess): Promise<number> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    let errors = '';
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const applied = /applied (\d+)/.exec(output);
+      if (applied) resolve(Number(applied[1]));
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+    child.once('exit', (code) => reject(new Error(`projector process exited (${code}) first: ${errors}`)));
+  });
+}
+
+describe('the batch projector across stops and crashes', () => {
+  it('carries on where a stopped projector left off, applying each event once', async () => {
+    await batchWithOutcomes('stopped', 300, 4);
+    const lastSeq = await env.lastSeq();
+    let stopped: Promise<void> | undefined;
+    let firstApplied!: () => void;
+    const applied = new Promise<void>((resolve) => (firstApplied = resolve));
+    const first = projector({
+      batchSize: 3,
+      onApplied: () => {
+        stopped ??= first.stop();
+        firstApplied();
+      },
+    });
+    await first.start();
+    await applied;
+    await stopped;
+    const atStop = await storedCheckpoint(env.ds);
+    expect(atStop).toBeGreaterThan(0);
+    expect(atStop).toBeLessThan(lastSeq);
+
+    const second = projector({ batchSize: 3 });
+    await second.start();
+    await second.caughtUp(lastSeq);
+    await second.stop();
+    await expectProjectionOfDomain('stopped');
+  });
+
+  it('loses nothing and repeats nothing when its process is killed mid-stream', async () => {
+    await batchWithOutcomes('killed', 600, 4);
+    const lastSeq = await env.lastSeq();
+    const child = spawnEntryPoint(new URL('./projector.spec-process.ts', import.meta.url), {
+      DATABASE_SCHEMA: env.db.schema,
+      NATS_NAMESPACE: env.nats.namespace,
+      BATCH_SIZE: '2',
+    });
+    const exited = once(child, 'exit');
+    await firstAppliedLine(child);
+    child.kill('SIGKILL');
+    await exited;
+    const atKill = await storedCheckpoint(env.ds);
+    expect(atKill).toBeLessThan(lastSeq);
+
+    await projectAll();
+    expect(await storedCheckpoint(env.ds)).toBe(lastSeq);
+    await expectProjectionOfDomain('killed');
+  });
+
+  it('acks messages delivered again at or below its checkpoint without applying them', async () => {
+    await batchWithOutcomes('redelivered', 200, 10);
+    await projectAll();
+    const before = await projectionRows(env.ds);
+    // The consumer forgets every ack, as when acks are lost: it delivers the whole stream again.
+    const jsm = await jetstreamManager(env.nats.nc);
+    const { config } = await jsm.consumers.info(env.nats.names.eventsStream, DURABLE);
+    const { opt_start_seq: _start, ...rest } = config;
+    await jsm.consumers.delete(env.nats.names.eventsStream, DURABLE);
+    await jsm.consumers.add(env.nats.names.eventsStream, { ...rest, deliver_policy: DeliverPolicy.All });
+    const { state } = await jsm.streams.info(env.nats.names.eventsStream);
+
+    const reports: AppliedBatch[] = [];
+    let redeliveredAll!: () => void;
+    const allSeen = new Promise<void>((resolve) => (redeliveredAll = resolve));
+    const again = projector({
+      onApplied: (applied) => {
+        reports.push(applied);
+        if (applied.seq >= state.last_seq) redeliveredAll();
+      },
+    });
+    await again.start();
+    await allSeen;
+    expect(reports.reduce((sum, applied) => sum + applied.skipped, 0)).toBe(state.messages);
+    expect(reports.reduce((sum, applied) => sum + applied.events, 0)).toBe(0);
+    expect(await projectionRows(env.ds)).toEqual(before);
+
+    // And it goes on with what comes next.
+    await appendInCommits(
+      env.events,
+      'redelivered',
+      itemsOf(200).map(({ id }) => completedOutcome('redelivered', id)),
+      50,
+    );
+    await again.caughtUp(await env.lastSeq());
+    await again.stop();
+    await expectProjectionOfDomain('redelivered');
+    const { ack_floor } = await jsm.consumers.info(env.nats.names.eventsStream, DURABLE);
+    expect(ack_floor.stream_seq).toBe(await env.lastSeq());
+  });
+
+  it('starts over from its checkpoint when the consumer delivered messages that were never applied', async () => {
+    await projectAll();
+    await batchWithOutcomes('unapplied', 100, 10);
+    // A projector fetched these and died before its transaction committed: they wait for an ack
+    // that never comes, and would be redelivered only after the ack wait, behind newer messages.
+    const consumer = await jetstream(env.nats.nc).consumers.get(env.nats.names.eventsStream, DURABLE);
+    const fetched = [];
+    for await (const message of await consumer.fetch({ max_messages: 3, expires: 1_000 }))
+      fetched.push(message.seq);
+    expect(fetched).toHaveLength(3);
+    expect(fetched[0]).toBeGreaterThan(await storedCheckpoint(env.ds));
+
+    await projectAll();
+    await expectProjectionOfDomain('unapplied');
+  });
+});
