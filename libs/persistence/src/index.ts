@@ -1,1 +1,35 @@
-export {};
+export {
+  findConversationIds,
+  saveConversations,
+  type ConversationInput,
+  type ConversationTurnInput,
+  type SavedConversation,
+} from './conversations/conversation.repository.js';
+export { createDataSource, runMigrations, type DataSourceSettings } from './data-source.factory.js';
+export { BatchItemRecord } from './entities/batch-item.entity.js';
+export { BatchRecord } from './entities/batch.entity.js';
+export { ConversationTurnRecord } from './entities/conversation-turn.entity.js';
+export { ConversationRecord } from './entities/conversation.entity.js';
+export { ProjectionCheckpointRecord } from './entities/projection-checkpoint.entity.js';
+export {
+  createBatchProjector,
+  type AppliedBatch,
+  type BatchProjector,
+  type BatchProjectorOptions,
+} from './projection/batch.projector.js';
+export { readCheckpoint } from './projection/projection-checkpoint.js';
+export {
+  rebuildProjections,
+  type RebuildOptions,
+  type RebuildResult,
+} from './projection/rebuild-projections.js';
+export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
+export {
+  deleteBatchRows,
+  endedBatchIds,
+  getBatchView,
+  incompleteBatchViews,
+  listBatchViews,
+  type ListBatchesQuery,
+} from './queries/batch.queries.js';
+export { progressPercent, type BatchView, type ItemView, type Page } from './queries/batch-views.js';

@@ -1,0 +1,64 @@
+import { jetstreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import type { Names } from '@batch/contracts';
+import { inTransaction } from '../sql.js';
+import { createBatchProjector } from './batch.projector.js';
+
+export interface RebuildOptions {
+  ds: DataSource;
+  nc: NatsConnection;
+  names: Names;
+  batchSize?: number;
+}
+
+export interface RebuildResult {
+  /** The stream's last sequence when the rebuild began: everything up to it is applied. */
+  lastSeq: number;
+  events: number;
+  messages: number;
+}
+
+const PROJECTION = 'batches';
+
+/**
+ * Empties `batches`, `batch_items` and their checkpoint, then replays the whole event stream into
+ * them; returns once everything the stream held at the call is applied. Conversations are kept (the
+ * worker writes them). Run it with the live projector stopped: both would share one consumer.
+ */
+export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult> {
+  const { ds, nc, names } = options;
+  const jsm = await jetstreamManager(nc);
+  const { state } = await jsm.streams.info(names.eventsStream);
+  await inTransaction(ds, async (runner) => {
+    await runner.query('TRUNCATE batch_items, batches');
+    await runner.query('DELETE FROM projection_checkpoints WHERE name = $1', [PROJECTION]);
+  });
+  const result: RebuildResult = { lastSeq: state.last_seq, events: 0, messages: 0 };
+  if (state.messages === 0) return result;
+
+  let done!: () => void;
+  let failed!: (error: unknown) => void;
+  const caughtUp = new Promise<void>((resolve, reject) => ((done = resolve), (failed = reject)));
+  const projector = createBatchProjector({
+    ds,
+    nc,
+    names,
+    name: PROJECTION,
+    batchSize: options.batchSize,
+    onApplied: (applied) => {
+      result.events += applied.events;
+      result.messages += applied.messages;
+      // At the head counts too: the last messages may have been purged, leaving last_seq unreachable.
+      if (applied.seq >= state.last_seq || applied.atHead) done();
+    },
+    onError: failed,
+  });
+  await projector.start();
+  try {
+    await caughtUp;
+  } finally {
+    await projector.stop();
+  }
+  return result;
+}
