@@ -17,7 +17,6 @@ export {
   type BatchProjector,
   type BatchProjectorOptions,
 } from './projection/batch.projector.js';
-export { readCheckpoint } from './projection/projection-checkpoint.js';
 export {
   rebuildProjections,
   type RebuildOptions,

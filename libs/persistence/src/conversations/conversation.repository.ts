@@ -101,7 +101,7 @@ export async function saveConversations(
     const storedIds = new Map(stored.map((row) => [itemKey(row.batch_id, row.item_id), row.id]));
     return conversations.map(({ id, batchId, itemId }) => {
       const conversationId = storedIds.get(itemKey(batchId, itemId))!;
-      return { batchId, itemId, conversationId, created: conversationId === id && created.has(id) };
+      return { batchId, itemId, conversationId, created: created.has(id) };
     });
   });
 }
