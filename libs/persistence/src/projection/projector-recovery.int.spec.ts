@@ -125,6 +125,29 @@ describe('the batch projector across stops and crashes', () => {
     await expectProjectionOfDomain('killed');
   });
 
+  it('retries a batch that failed from its checkpoint, once the database takes writes again', async () => {
+    await projectAll();
+    const errors: unknown[] = [];
+    let firstError!: () => void;
+    const failed = new Promise<void>((resolve) => (firstError = resolve));
+    const retrying = projector({
+      retryDelayMs: 20,
+      onError: (error) => {
+        errors.push(error);
+        firstError();
+      },
+    });
+    await retrying.start();
+    await env.ds.query(`ALTER TABLE batch_items RENAME TO batch_items_away`);
+    await batchWithOutcomes('retried', 50, 5);
+    await failed;
+    expect(String(errors[0])).toContain('batch_items');
+    await env.ds.query(`ALTER TABLE batch_items_away RENAME TO batch_items`);
+    await retrying.caughtUp(await env.lastSeq());
+    await retrying.stop();
+    await expectProjectionOfDomain('retried');
+  });
+
   it('acks messages delivered again at or below its checkpoint without applying them', async () => {
     await batchWithOutcomes('redelivered', 200, 10);
     await projectAll();
