@@ -13,3 +13,7 @@ export const batchDecider: {
   toSnapshot(state: BatchState): BatchSnapshot | undefined;
   fromSnapshot(snapshot: BatchSnapshot): BatchState;
 } = { initialState, evolve, decide, toSnapshot, fromSnapshot };
+
+/** Snapshot weight of an event: items added count one each, so a large batch is snapshotted once created. */
+export const eventWeight = (event: BatchEvent): number =>
+  event.type === 'ItemsAdded' ? event.data.items.length : 1;

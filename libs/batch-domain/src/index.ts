@@ -1,4 +1,4 @@
-export { batchDecider } from './batch.decider-set.js';
+export { batchDecider, eventWeight } from './batch.decider-set.js';
 export * from './batch.commands.js';
 export { decide } from './batch.decider.js';
 export { evolve, fold } from './batch.evolve.js';

@@ -19,6 +19,7 @@ export interface Loaded<S> {
   state: S;
   /** The last commit folded in, and the last lifecycle commit (the expected sequence of the next decision). */
   version: SnapshotVersion;
+  /** Weight of the events folded since the snapshot (events, unless a `weigh` says otherwise). */
   eventsSinceSnapshot: number;
 }
 
@@ -42,8 +43,10 @@ export interface AggregateStoreOptions<S, C> {
   events: EventStore;
   snapshots: SnapshotStore;
   decider: Decider<S, C>;
-  /** A snapshot is taken once this many events were folded since the last one. */
+  /** A snapshot is taken once this many events (by weight) were folded since the last one. */
   snapshotEvery?: number;
+  /** How much one event counts towards `snapshotEvery` (default 1): a chunk of 10,000 items weighs more than a pause. */
+  weigh?: (event: BatchEvent) => number;
   maxConflictRetries?: number;
   /** Batches kept warm in memory; the least recently used is dropped first. */
   cacheSize?: number;
@@ -61,6 +64,7 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
   const snapshotEvery = options.snapshotEvery ?? 10_000;
   const maxConflictRetries = options.maxConflictRetries ?? 5;
   const cacheSize = options.cacheSize ?? 32;
+  const weigh = options.weigh ?? (() => 1);
   const cache = new Map<string, Loaded<S>>();
   const withLock = keyedLock();
 
@@ -92,10 +96,12 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
     cache.set(batchId, loaded);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     for await (const commit of events.read(batchId, loaded.version.seq + 1)) {
-      for (const event of commit.events) loaded.state = decider.evolve(loaded.state, event);
+      for (const event of commit.events) {
+        loaded.state = decider.evolve(loaded.state, event);
+        loaded.eventsSinceSnapshot += weigh(event);
+      }
       loaded.version.seq = commit.seq;
       if (commit.stream === 'lifecycle') loaded.version.lifecycleSeq = commit.seq;
-      loaded.eventsSinceSnapshot += commit.events.length;
     }
     if (loaded.eventsSinceSnapshot >= snapshotEvery)
       saveSnapshot(batchId, loaded).then(

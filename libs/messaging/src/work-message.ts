@@ -18,9 +18,3 @@ export const WorkMessage = z.object({
 });
 export type WorkMessage = z.infer<typeof WorkMessage>;
 export type WorkItemSpec = WorkMessage['items'][number];
-
-/** Repeated publishes of one dispatch are dropped by JetStream within the duplicate window. */
-export const workMessageId = (message: WorkMessage): string => {
-  const first = message.items[0]!;
-  return `work/${message.batchId}/${first.id}/${first.attempt}/${message.items.length}`;
-};

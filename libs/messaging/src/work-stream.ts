@@ -17,8 +17,6 @@ export interface WorkSettings {
   ackWaitMs: number;
   /** Deliveries of one message before it is given up (its items then fail as `permanent`). */
   maxDeliver: number;
-  /** Delays before the 2nd, 3rd... delivery of a message that was not acknowledged. */
-  backoffMs: number[];
   maxAckPending: number;
 }
 
@@ -26,7 +24,6 @@ export const defaultWorkSettings: WorkSettings = {
   replicas: 1,
   ackWaitMs: 30_000,
   maxDeliver: 5,
-  backoffMs: [1_000, 2_000, 4_000, 8_000, 16_000],
   maxAckPending: 10_000,
 };
 
@@ -46,7 +43,11 @@ export function workStreamConfig(names: Names, settings: WorkSettings): NamedStr
   };
 }
 
-/** The one durable pull consumer every worker shares. */
+/**
+ * The one durable pull consumer every worker shares. No consumer `backoff`: JetStream would let it
+ * replace `ack_wait` for messages still being worked on; workers delay their own retries (nak with
+ * 1, 2, 4, 8, 16 s or the provider's Retry-After), and a crashed worker's messages return after `ack_wait`.
+ */
 export function workConsumerConfig(names: Names, settings: WorkSettings): Partial<ConsumerConfig> {
   return {
     durable_name: WORKERS_CONSUMER,
@@ -55,7 +56,6 @@ export function workConsumerConfig(names: Names, settings: WorkSettings): Partia
     deliver_policy: DeliverPolicy.All,
     ack_wait: nanos(settings.ackWaitMs),
     max_deliver: settings.maxDeliver,
-    backoff: settings.backoffMs.slice(0, Math.max(0, settings.maxDeliver - 1)).map(nanos),
     max_ack_pending: settings.maxAckPending,
   };
 }

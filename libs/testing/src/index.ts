@@ -5,3 +5,5 @@ export * from './network.js';
 export * from './test-bucket.js';
 export * from './test-database.js';
 export * from './test-nats.js';
+export * from './service-process.js';
+export * from './event-watcher.js';

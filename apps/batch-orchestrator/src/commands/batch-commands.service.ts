@@ -1,0 +1,106 @@
+import { randomUUID } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { ulid } from 'ulid';
+import { DomainError, exists, type BatchCommand, type CommandMetadata } from '@batch/batch-domain';
+import type { OrchestratorCommand } from '@batch/contracts';
+import { deleteBatchRows, endedBatchIds } from '@batch/persistence';
+import { DispatcherService } from '../dispatch/dispatcher.service.js';
+import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
+import { viewOf, type BatchView } from './batch-view.js';
+
+type Owned = { userId: string; batchId: string };
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Every command: build the domain command, let the one handler decide and append, answer the view. */
+@Injectable()
+export class BatchCommandsService {
+  constructor(
+    @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
+    private readonly dispatcher: DispatcherService,
+  ) {}
+
+  private metadata(requestedBy?: string): CommandMetadata {
+    return {
+      now: new Date().toISOString(),
+      newEventId: () => randomUUID(),
+      ...(requestedBy ? { requestedBy } : {}),
+    };
+  }
+
+  private async decide(batchId: string, command: BatchCommand): Promise<BatchView> {
+    const { aggregates } = this.runtime;
+    const handled = await aggregates.handle(batchId, command);
+    const { state } = await aggregates.load(batchId);
+    this.dispatcher.wake(batchId);
+    if (!exists(state)) throw new DomainError('not_found', `batch ${batchId} not found`);
+    return viewOf(state, handled.events.at(-1)?.occurredAt ?? null);
+  }
+
+  create(request: OrchestratorCommand<'create'>): Promise<BatchView> {
+    const batchId = request.batchId ?? `batch_${ulid().toLowerCase()}`;
+    return this.decide(batchId, {
+      type: 'CreateBatch',
+      data: {
+        batchId,
+        userId: request.userId,
+        name: request.name,
+        config: request.config,
+        items: request.items,
+        autoStart: request.autoStart,
+        ...(request.totalItems === undefined ? {} : { totalItems: request.totalItems }),
+      },
+      metadata: this.metadata(request.userId),
+    });
+  }
+
+  addItems({ userId, batchId, items }: OrchestratorCommand<'add-items'>): Promise<BatchView> {
+    return this.decide(batchId, { type: 'AddItems', data: { items }, metadata: this.metadata(userId) });
+  }
+
+  start({ userId, batchId }: Owned): Promise<BatchView> {
+    return this.decide(batchId, { type: 'StartBatch', data: {}, metadata: this.metadata(userId) });
+  }
+
+  pause({ userId, batchId, reason }: OrchestratorCommand<'pause'>): Promise<BatchView> {
+    return this.decide(batchId, { type: 'PauseBatch', data: { reason }, metadata: this.metadata(userId) });
+  }
+
+  resume({ userId, batchId, configOverrides }: OrchestratorCommand<'resume'>): Promise<BatchView> {
+    const data = configOverrides ? { configOverrides } : {};
+    return this.decide(batchId, { type: 'ResumeBatch', data, metadata: this.metadata(userId) });
+  }
+
+  cancel({ userId, batchId }: Owned): Promise<BatchView> {
+    return this.decide(batchId, { type: 'CancelBatch', data: {}, metadata: this.metadata(userId) });
+  }
+
+  retryFailed({ userId, batchId }: Owned): Promise<BatchView> {
+    return this.decide(batchId, { type: 'RetryFailedItems', data: {}, metadata: this.metadata(userId) });
+  }
+
+  async discard({ userId, batchId }: Owned): Promise<{ batch_id: string; discarded: true }> {
+    const { aggregates } = this.runtime;
+    await aggregates.handle(batchId, { type: 'DiscardBatch', data: {}, metadata: this.metadata(userId) });
+    await aggregates.forget(batchId);
+    return { batch_id: batchId, discarded: true };
+  }
+
+  /** Finds running batches whose dispatch stopped (a crash, a restart) and dispatches them again. */
+  recover({
+    userId,
+  }: OrchestratorCommand<'recover'>): Promise<{ recovered_count: number; failed_count: number }> {
+    return this.dispatcher.recover(userId);
+  }
+
+  /** Removes events, snapshots and rows of batches that ended more than `daysOld` days ago. */
+  async cleanup({ userId, daysOld }: OrchestratorCommand<'cleanup'>): Promise<{ cleaned_count: number }> {
+    const { ds, events, aggregates } = this.runtime;
+    const batchIds = await endedBatchIds(ds, { olderThan: new Date(Date.now() - daysOld * DAY_MS), userId });
+    for (const batchId of batchIds) {
+      await events.purge(batchId);
+      await aggregates.forget(batchId);
+    }
+    await deleteBatchRows(ds, batchIds);
+    return { cleaned_count: batchIds.length };
+  }
+}

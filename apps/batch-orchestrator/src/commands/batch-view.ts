@@ -1,0 +1,41 @@
+import { progressOf, type Batch } from '@batch/batch-domain';
+import type { BatchStatus } from '@batch/contracts';
+
+/** The public view of a batch, computed from its state (the answer to a command, before projections catch up). */
+export interface BatchView {
+  batch_id: string;
+  name: string;
+  status: BatchStatus;
+  total_items: number;
+  processed_count: number;
+  failed_count: number;
+  pending_count: number;
+  progress_percent: number;
+  config: Record<string, unknown>;
+  created_at: string;
+  started_at: string | null;
+  paused_at: string | null;
+  completed_at: string | null;
+  last_checkpoint_at: string | null;
+}
+
+export function viewOf(batch: Batch, lastEventAt: string | null): BatchView {
+  const progress = progressOf(batch);
+  const ended = batch.status === 'completed' || batch.status === 'failed';
+  return {
+    batch_id: batch.batchId,
+    name: batch.name,
+    status: batch.status as BatchStatus,
+    total_items: Math.max(progress.total, batch.declaredItems),
+    processed_count: progress.completed,
+    failed_count: progress.failed,
+    pending_count: Math.max(progress.total, batch.declaredItems) - progress.completed - progress.failed,
+    progress_percent: progress.percent,
+    config: batch.config,
+    created_at: batch.createdAt,
+    started_at: batch.startedAt ?? null,
+    paused_at: batch.pausedAt ?? null,
+    completed_at: ended ? (batch.endedAt ?? null) : null,
+    last_checkpoint_at: lastEventAt,
+  };
+}

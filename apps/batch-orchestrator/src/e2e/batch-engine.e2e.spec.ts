@@ -1,0 +1,150 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { BatchView } from '../commands/batch-view.js';
+import { completedIds, ended, itemsOf, lifecycle, startEngine, type Engine } from './engine-harness.js';
+
+jest.setTimeout(180_000);
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await startEngine();
+});
+afterEach(() => engine.stopAll());
+afterAll(() => engine.close());
+
+const create = (items: number, config: Record<string, unknown> = {}, userId = 'user-1') =>
+  engine.command<BatchView>('create', {
+    userId,
+    items: itemsOf(items),
+    config: { provider: 'template', ...config },
+  });
+
+async function conversationsPerItem(batchId: string): Promise<Map<string, number>> {
+  const rows = await engine.sql<{ item_id: string; n: string }>(
+    'SELECT item_id, count(*) AS n FROM $schema.conversations WHERE batch_id = $1 GROUP BY item_id',
+    [batchId],
+  );
+  return new Map(rows.map((row) => [row.item_id, Number(row.n)]));
+}
+
+const completedCount = (batchId: string, atLeast: number) => (events: Parameters<typeof completedIds>[0]) =>
+  completedIds(events, batchId).size >= atLeast;
+
+describe('the batch engine (orchestrator and workers as processes, real NATS and PostgreSQL)', () => {
+  it('works a batch through to the end: one conversation per item, the provider called once per item', async () => {
+    const orchestrator = await engine.orchestrator();
+    const workers = await Promise.all([engine.worker(), engine.worker()]);
+    const batch = await create(300);
+    expect(batch.status).toBe('running');
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect(lifecycle(engine.watcher.events, batch.batch_id)).toEqual([
+      'BatchCreated',
+      'BatchStarted',
+      'BatchCompleted',
+    ]);
+    expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(300);
+    const conversations = await conversationsPerItem(batch.batch_id);
+    expect(conversations.size).toBe(300);
+    expect([...conversations.values()].every((count) => count === 1)).toBe(true);
+    expect(engine.providerCalls(batch.batch_id)).toHaveLength(300);
+    await Promise.all([orchestrator.stop(), ...workers.map((worker) => worker.stop())]);
+  });
+
+  it('loses nothing and generates nothing twice when a worker is SIGKILLed mid-batch', async () => {
+    const orchestrator = await engine.orchestrator({ ITEMS_PER_WORK_MESSAGE: '1' });
+    const doomed = await engine.worker();
+    const batch = await create(2000, { latencyMs: 5 });
+    await engine.watcher.until(completedCount(batch.batch_id, 400));
+    await doomed.kill();
+    const survivor = await engine.worker();
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(2000);
+    const conversations = await conversationsPerItem(batch.batch_id);
+    expect(conversations.size).toBe(2000);
+    expect([...conversations.values()].every((count) => count === 1)).toBe(true);
+    const calls = engine.providerCalls(batch.batch_id);
+    expect(new Set(calls).size).toBe(2000);
+    // Only generations running at the instant of the kill (at most WORKER_CONCURRENCY = 3) can be paid twice.
+    expect(calls.length - 2000).toBeLessThanOrEqual(3);
+    await Promise.all([orchestrator.stop(), survivor.stop()]);
+  });
+
+  it('finishes a batch after the orchestrator is SIGKILLed and restarted, redoing nothing', async () => {
+    const first = await engine.orchestrator();
+    const workers = await Promise.all([engine.worker(), engine.worker()]);
+    const batch = await create(2000, { latencyMs: 5 });
+    await engine.watcher.until(completedCount(batch.batch_id, 400));
+    await first.kill();
+    const restarted = await engine.orchestrator();
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect(lifecycle(engine.watcher.events, batch.batch_id)).toEqual([
+      'BatchCreated',
+      'BatchStarted',
+      'BatchCompleted',
+    ]);
+    expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(2000);
+    expect(engine.providerCalls(batch.batch_id)).toHaveLength(2000);
+    expect((await conversationsPerItem(batch.batch_id)).size).toBe(2000);
+    await Promise.all([restarted.stop(), ...workers.map((worker) => worker.stop())]);
+  });
+
+  it('resumes after a pause and a SIGKILL of everything with new config; completed items are never dispatched again', async () => {
+    const orchestrator = await engine.orchestrator();
+    const worker = await engine.worker();
+    const batch = await create(1000, { latencyMs: 5, systemPrompt: 'before the pause' });
+    await engine.watcher.until(completedCount(batch.batch_id, 200));
+    await engine.command('pause', { userId: 'user-1', batchId: batch.batch_id, reason: 'lunch' });
+    await engine.watcher.until((events) => lifecycle(events, batch.batch_id).includes('BatchPaused'));
+    await Promise.all([worker.kill(), orchestrator.kill()]);
+    const doneBeforeResume = completedIds(engine.watcher.events, batch.batch_id);
+    const callsBeforeResume = engine.providerCalls(batch.batch_id).length;
+
+    const [restarted, newWorker] = await Promise.all([engine.orchestrator(), engine.worker()]);
+    const resumedAt = new Date();
+    const resumed = await engine.command<BatchView>('resume', {
+      userId: 'user-1',
+      batchId: batch.batch_id,
+      configOverrides: { systemPrompt: 'after the resume' },
+    });
+    expect(resumed.status).toBe('running');
+    await engine.watcher.until(ended(batch.batch_id));
+
+    const callsAfter = engine.providerCalls(batch.batch_id).slice(callsBeforeResume);
+    expect(callsAfter.filter((line) => doneBeforeResume.has(line.split(' ')[1]!))).toEqual([]);
+    expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(1000);
+    const prompts = await engine.sql<{ content: string; created_at: Date }>(
+      `SELECT t.content, c.created_at FROM $schema.conversations c JOIN $schema.conversation_turns t ON t.conversation_id = c.id
+       WHERE c.batch_id = $1 AND t.sequence = 1`,
+      [batch.batch_id],
+    );
+    const afterResume = prompts.filter((row) => row.created_at >= resumedAt);
+    expect(afterResume.length).toBeGreaterThan(0);
+    expect(afterResume.every((row) => row.content === 'after the resume')).toBe(true);
+    await Promise.all([restarted.stop(), newWorker.stop()]);
+  });
+
+  it('lets exactly one of two orchestrators append racing pause and resume decisions', async () => {
+    const replicas = await Promise.all([
+      engine.orchestrator({ ORCHESTRATOR_REPLICA_ID: 'replica-a' }),
+      engine.orchestrator({ ORCHESTRATOR_REPLICA_ID: 'replica-b' }),
+    ]);
+    const batch = await create(50);
+    const owned = { userId: 'user-1', batchId: batch.batch_id };
+    const pauses = await Promise.allSettled(
+      Array.from({ length: 4 }, () => engine.command('pause', { ...owned, reason: 'race' })),
+    );
+    expect(pauses.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    const resumes = await Promise.allSettled(
+      Array.from({ length: 4 }, () => engine.command('resume', owned)),
+    );
+    expect(resumes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    await engine.watcher.until((events) => lifecycle(events, batch.batch_id).includes('BatchResumed'));
+    const decisions = lifecycle(engine.watcher.events, batch.batch_id);
+    expect(decisions.filter((type) => type === 'BatchPaused')).toHaveLength(1);
+    expect(decisions.filter((type) => type === 'BatchResumed')).toHaveLength(1);
+    await engine.command('cancel', owned);
+    await Promise.all(replicas.map((replica) => replica.stop()));
+  });
+});

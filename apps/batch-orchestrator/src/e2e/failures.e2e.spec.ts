@@ -1,0 +1,117 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { BatchEvent, EventOf } from '@batch/contracts';
+import type { BatchView } from '../commands/batch-view.js';
+import { ended, itemsOf, lifecycle, startEngine, type Engine } from './engine-harness.js';
+
+jest.setTimeout(180_000);
+
+let engine: Engine;
+beforeAll(async () => {
+  engine = await startEngine();
+});
+afterEach(() => engine.stopAll());
+afterAll(() => engine.close());
+
+const failures = (events: BatchEvent[], batchId: string) =>
+  events.filter(
+    (event): event is EventOf<'ItemFailed'> => event.batchId === batchId && event.type === 'ItemFailed',
+  );
+
+describe('failures (real NATS and PostgreSQL, services as processes)', () => {
+  it('fails only the failing items, completes the batch with them counted, and retries only those', async () => {
+    const services = await Promise.all([
+      engine.orchestrator(),
+      engine.worker({ PROVIDER_MAX_RETRIES: '2', RETRY_BASE_DELAY_MS: '20' }),
+    ]);
+    const items = itemsOf(20).map((item, index) =>
+      index < 3
+        ? { ...item, parameters: { simulateError: 'permanent' } }
+        : index < 5
+          ? { ...item, parameters: { simulateError: 'temporary' } }
+          : item,
+    );
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'u1',
+      items,
+      config: { provider: 'template' },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+
+    const first = failures(engine.watcher.events, batch.batch_id);
+    expect(
+      first.map((event) => [event.data.itemId, event.data.error.code, event.data.error.category]).sort(),
+    ).toEqual([
+      ['item-0', 'simulated_permanent', 'permanent'],
+      ['item-1', 'simulated_permanent', 'permanent'],
+      ['item-2', 'simulated_permanent', 'permanent'],
+      ['item-3', 'retries_exhausted', 'permanent'],
+      ['item-4', 'retries_exhausted', 'permanent'],
+    ]);
+    expect(lifecycle(engine.watcher.events, batch.batch_id).at(-1)).toBe('BatchCompleted');
+
+    const retried = await engine.command<BatchView>('retry-failed', {
+      userId: 'u1',
+      batchId: batch.batch_id,
+    });
+    expect(retried.status).toBe('running');
+    expect(retried.failed_count).toBe(0);
+    await engine.watcher.until(
+      (events) => lifecycle(events, batch.batch_id).filter((type) => type === 'BatchCompleted').length === 2,
+    );
+    const second = failures(engine.watcher.events, batch.batch_id).filter(
+      (event) => event.data.attempt === 2,
+    );
+    expect(second.map((event) => event.data.itemId).sort()).toEqual([
+      'item-0',
+      'item-1',
+      'item-2',
+      'item-3',
+      'item-4',
+    ]);
+    const calls = engine.providerCalls(batch.batch_id);
+    expect(calls.filter((line) => line.endsWith(' item-0'))).toHaveLength(2);
+    // A temporary failure is tried 1 + PROVIDER_MAX_RETRIES times in each attempt.
+    expect(calls.filter((line) => line.endsWith(' item-3'))).toHaveLength(6);
+    expect(calls.filter((line) => line.endsWith(' item-7'))).toHaveLength(1);
+    await Promise.all(services.map((service) => service.stop()));
+  });
+
+  it('ends a batch whose every item failed as failed, not completed', async () => {
+    const services = await Promise.all([engine.orchestrator(), engine.worker()]);
+    const items = itemsOf(4).map((item) => ({ ...item, parameters: { simulateError: 'permanent' } }));
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'u1',
+      items,
+      config: { provider: 'template' },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+    expect(lifecycle(engine.watcher.events, batch.batch_id)).toEqual([
+      'BatchCreated',
+      'BatchStarted',
+      'BatchFailed',
+    ]);
+    await Promise.all(services.map((service) => service.stop()));
+  });
+
+  it('fails the items of work that no worker finished within its deliveries (every worker holding it crashed)', async () => {
+    const settings = { WORK_MAX_DELIVER: '1', WORK_ACK_WAIT_MS: '1000' };
+    const orchestrator = await engine.orchestrator(settings);
+    const worker = await engine.worker({ ...settings, LOG_LEVEL: 'debug' });
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'u1',
+      items: itemsOf(1, 'stuck'),
+      config: { provider: 'template', latencyMs: 600_000 },
+    });
+    await worker.waitForLine('"generating"');
+    await worker.kill();
+    await engine.watcher.until(ended(batch.batch_id));
+    const [failure] = failures(engine.watcher.events, batch.batch_id);
+    expect(failure?.data.error).toMatchObject({
+      code: 'retries_exhausted',
+      category: 'permanent',
+      retryable: false,
+    });
+    expect(lifecycle(engine.watcher.events, batch.batch_id).at(-1)).toBe('BatchFailed');
+    await orchestrator.stop();
+  });
+});

@@ -1,0 +1,53 @@
+import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { pino, type Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { names as namesFor, type Names } from '@batch/contracts';
+import { createEventStore, createOutcomeCommitter, type OutcomeCommitter } from '@batch/event-store';
+import { ensureWork, type WorkSettings, defaultWorkSettings } from '@batch/messaging';
+import { createDataSource, runMigrations } from '@batch/persistence';
+import type { WorkerConfig } from '../config/worker.config.js';
+
+export interface WorkerRuntime {
+  config: WorkerConfig;
+  logger: Logger;
+  nc: NatsConnection;
+  js: JetStreamClient;
+  names: Names;
+  work: WorkSettings;
+  committer: OutcomeCommitter;
+  ds: DataSource;
+  close(): Promise<void>;
+}
+
+export const RUNTIME = Symbol('WORKER_RUNTIME');
+
+export async function openRuntime(config: WorkerConfig): Promise<WorkerRuntime> {
+  const logger = pino({ name: 'generation-worker', level: config.LOG_LEVEL });
+  const nc = await connect({ servers: config.NATS_URL, name: 'generation-worker', maxReconnectAttempts: -1 });
+  const names = namesFor(config.NATS_NAMESPACE);
+  const work: WorkSettings = {
+    ...defaultWorkSettings,
+    ackWaitMs: config.WORK_ACK_WAIT_MS,
+    maxDeliver: config.WORK_MAX_DELIVER,
+  };
+  const events = await createEventStore(nc, { names });
+  await events.ensure();
+  await ensureWork(nc, names, work);
+  const ds = await createDataSource({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
+  await runMigrations(ds);
+  return {
+    config,
+    logger,
+    nc,
+    js: jetstream(nc),
+    names,
+    work,
+    committer: createOutcomeCommitter(events, { maxDelayMs: config.OUTCOME_COMMIT_MS }),
+    ds,
+    close: async () => {
+      await nc.drain();
+      await ds.destroy();
+    },
+  };
+}

@@ -1,0 +1,140 @@
+import { randomUUID } from 'node:crypto';
+import { appendFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ErrorShape, ItemOutcome } from '@batch/contracts';
+import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
+import { findConversationIds, saveConversations } from '@batch/persistence';
+import type { Logger } from 'pino';
+import type { DataSource } from 'typeorm';
+import { isProviderError, type Generated } from '../providers/provider.js';
+import { providerFor } from '../providers/providers.js';
+
+type ItemResult =
+  | { item: WorkItemSpec; kind: 'done'; conversationId: string; durationMs: number }
+  | {
+      item: WorkItemSpec;
+      kind: 'generated';
+      generated: Generated;
+      conversationId: string;
+      durationMs: number;
+    }
+  | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape };
+
+export interface ProcessorDeps {
+  ds: DataSource;
+  logger: Logger;
+  run: <T>(task: () => Promise<T>) => Promise<T>;
+  /** Retries of a temporary or rate-limited failure, and the first delay (doubling: 1, 2, 4, 8, 16 s). */
+  retry: { max: number; baseDelayMs: number };
+  providerCallLog?: string;
+}
+
+const asErrorShape = (error: unknown): ErrorShape & { retryAfterSeconds?: number } =>
+  isProviderError(error)
+    ? {
+        code: error.code,
+        category: error.category,
+        message: error.message,
+        retryable: error.category !== 'permanent',
+        retryAfterSeconds: error.retryAfterSeconds,
+      }
+    : {
+        code: 'generation_error',
+        category: 'temporary',
+        message: (error as Error).message ?? String(error),
+        retryable: true,
+      };
+
+/**
+ * One work message: items whose conversation already exists are reported without calling the
+ * provider again (a redelivery after a crash); the others are generated, retried in place with
+ * backoff while their failure is retryable, stored together, and reported.
+ */
+export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promise<ItemOutcome[]> {
+  const existing = await findConversationIds(
+    deps.ds,
+    work.batchId,
+    work.items.map((item) => item.id),
+  );
+  const provider = providerFor(work.config.provider);
+
+  async function generate(item: WorkItemSpec): Promise<ItemResult> {
+    const started = performance.now();
+    for (let retry = 0; ; retry++) {
+      deps.logger.debug(
+        { batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry },
+        'generating',
+      );
+      if (deps.providerCallLog) appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id}\n`);
+      try {
+        const generated = await provider.generate(item, work.config);
+        const durationMs = Math.round(performance.now() - started);
+        return { item, kind: 'generated', generated, conversationId: randomUUID(), durationMs };
+      } catch (error) {
+        const { retryAfterSeconds, ...shape } = asErrorShape(error);
+        if (!shape.retryable) return { item, kind: 'failed', error: shape };
+        if (retry >= deps.retry.max)
+          return {
+            item,
+            kind: 'failed',
+            error: { ...shape, code: 'retries_exhausted', category: 'permanent', retryable: false },
+          };
+        // The advertised delay when there is one (429 Retry-After), else exponential backoff.
+        await sleep(
+          retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : deps.retry.baseDelayMs * 2 ** retry,
+        );
+      }
+    }
+  }
+
+  const results = await Promise.all(
+    work.items.map((item) =>
+      deps.run(async (): Promise<ItemResult> => {
+        const known = existing.get(item.id);
+        return known ? { item, kind: 'done', conversationId: known, durationMs: 0 } : generate(item);
+      }),
+    ),
+  );
+
+  const generated = results.filter((result) => result.kind === 'generated');
+  const saved = await saveConversations(
+    deps.ds,
+    generated.map(({ item, generated: conversation, conversationId }) => ({
+      id: conversationId,
+      batchId: work.batchId,
+      itemId: item.id,
+      userId: work.userId,
+      topic: item.topic,
+      persona: conversation.persona,
+      content: conversation.turns.map((turn) => `${turn.role}: ${turn.content}`).join('\n'),
+      createdAt: new Date(),
+      turns: conversation.turns.map((turn, sequence) => ({
+        id: randomUUID(),
+        role: turn.role,
+        content: turn.content,
+        sequence: sequence + 1,
+      })),
+    })),
+  );
+
+  const stored = new Map(saved.map((conversation) => [conversation.itemId, conversation.conversationId]));
+  const now = new Date().toISOString();
+  const envelope = { batchId: work.batchId, occurredAt: now, schemaVersion: 1 as const };
+  return results.map((result): ItemOutcome => {
+    const { item } = result;
+    if (result.kind === 'failed')
+      return {
+        ...envelope,
+        eventId: randomUUID(),
+        type: 'ItemFailed',
+        data: { itemId: item.id, attempt: item.attempt, error: result.error },
+      };
+    const conversationId = stored.get(item.id) ?? result.conversationId;
+    return {
+      ...envelope,
+      eventId: randomUUID(),
+      type: 'ItemCompleted',
+      data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
+    };
+  });
+}

@@ -1,0 +1,181 @@
+import { readFileSync } from 'node:fs';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { chunkItems, names as namesFor, type BatchEvent, type ItemSpec } from '@batch/contracts';
+import { request } from '@batch/messaging';
+import { startService, testDatabase, type ServiceProcess } from '@batch/testing';
+import { mib, peakRssMib, rate, type Figure } from './report.js';
+
+const peakRssOf = (service: ServiceProcess): number => {
+  const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
+  return mib(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) * 1024);
+};
+
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
+
+async function command(nc: NatsConnection, subject: string, payload: unknown): Promise<unknown> {
+  const reply = await request(nc, subject, payload, 120_000);
+  if (!reply.ok) throw new Error(`${subject}: ${reply.error.code} ${reply.error.message}`);
+  return reply.result;
+}
+
+/** Creates a batch over several requests (a request carries at most ~1 MiB) and starts it. */
+async function createLargeBatch(
+  nc: NatsConnection,
+  namespace: string,
+  batchId: string,
+  items: ItemSpec[],
+  config: object,
+) {
+  const names = namesFor(namespace);
+  const [first, ...rest] = chunkItems(items, 900 * 1024);
+  const owned = { userId: 'bench', batchId };
+  await command(nc, names.command('create'), {
+    ...owned,
+    items: first,
+    totalItems: items.length,
+    autoStart: false,
+    config,
+  });
+  for (const chunk of rest) await command(nc, names.command('add-items'), { ...owned, items: chunk });
+  await command(nc, names.command('start'), owned);
+}
+
+interface Watch {
+  firstCompletedAt?: number;
+  endedAt?: number;
+  dispatchedAt: Map<string, number>;
+  latencies: number[];
+  done: Promise<void>;
+}
+
+/** Sees dispatches (work subjects) and outcomes (event subjects) as they are published. */
+function watch(nc: NatsConnection, namespace: string, batchId: string): Watch {
+  const names = namesFor(namespace);
+  const state: Watch = { dispatchedAt: new Map(), latencies: [], done: Promise.resolve() };
+  nc.subscribe(names.work(batchId), {
+    callback: (_error, message) => {
+      const now = performance.now();
+      for (const item of (message.json() as { items: { id: string }[] }).items)
+        state.dispatchedAt.set(item.id, now);
+    },
+  });
+  state.done = new Promise<void>((resolve) => {
+    nc.subscribe(names.batchEvents(batchId), {
+      callback: (_error, message) => {
+        const now = performance.now();
+        for (const event of message.json() as BatchEvent[]) {
+          if (event.type === 'ItemCompleted') {
+            state.firstCompletedAt ??= now;
+            const dispatched = state.dispatchedAt.get(event.data.itemId);
+            if (dispatched !== undefined) state.latencies.push(now - dispatched);
+          }
+          if (event.type === 'BatchCompleted' || event.type === 'BatchFailed') {
+            state.endedAt = now;
+            resolve();
+          }
+        }
+      },
+    });
+  });
+  return state;
+}
+
+export async function engineBench(nc: NatsConnection, namespace: string, natsUrl: string): Promise<Figure[]> {
+  const database = await testDatabase();
+  const env = {
+    NATS_URL: natsUrl,
+    NATS_NAMESPACE: namespace,
+    DATABASE_URL: database.url,
+    DATABASE_SCHEMA: database.schema,
+    LOG_LEVEL: 'warn',
+  };
+  const services: ServiceProcess[] = [];
+  const figures: Figure[] = [];
+  try {
+    const orchestrator = await startService('batch-orchestrator', {
+      ...env,
+      ORCHESTRATOR_REPLICA_ID: 'bench-a',
+    });
+    services.push(orchestrator);
+    const workers = await Promise.all([
+      startService('generation-worker', env),
+      startService('generation-worker', env),
+    ]);
+    services.push(...workers);
+
+    const size = Number(process.env.BENCH_ITEMS ?? 100_000);
+    const batchId = 'bench_e2e';
+    const items = Array.from({ length: size }, (_, index) => ({
+      id: `item-${index}`,
+      topic: `conversation topic ${index}`,
+    }));
+    const seen = watch(nc, namespace, batchId);
+    await createLargeBatch(nc, namespace, batchId, items, { provider: 'template' });
+    const startedAt = performance.now();
+    await seen.done;
+    const elapsed = seen.endedAt! - startedAt;
+    const latencies = seen.latencies.sort((a, b) => a - b);
+    figures.push(
+      {
+        name: `${size.toLocaleString('en-US')} items end to end, 2 workers`,
+        value: rate(size, elapsed),
+        unit: 'items/s',
+        note: `${(elapsed / 1000).toFixed(1)} s, template provider`,
+      },
+      {
+        name: 'time to the first completed item',
+        value: Math.round(seen.firstCompletedAt! - startedAt),
+        unit: 'ms',
+      },
+      {
+        name: 'item latency p50 (dispatch to outcome)',
+        value: Math.round(percentile(latencies, 50)),
+        unit: 'ms',
+      },
+      { name: 'item latency p99', value: Math.round(percentile(latencies, 99)), unit: 'ms' },
+      { name: 'peak RSS orchestrator', value: peakRssOf(orchestrator), unit: 'MiB' },
+      { name: 'peak RSS worker (each)', value: Math.max(...workers.map(peakRssOf)), unit: 'MiB' },
+    );
+
+    await Promise.all(workers.map((worker) => worker.stop()));
+    const resumeSize = Number(process.env.BENCH_RESUME_ITEMS ?? 1_000_000);
+    const resumeId = 'bench_resume';
+    const resumeItems = Array.from({ length: resumeSize }, (_, index) => ({
+      id: `r-${index}`,
+      topic: `resume topic ${index}`,
+    }));
+    await createLargeBatch(nc, namespace, resumeId, resumeItems, { provider: 'template' });
+    await orchestrator.stop();
+    services.splice(services.indexOf(orchestrator), 1);
+    const firstDispatch = new Promise<number>((resolve) =>
+      nc.subscribe(namesFor(namespace).work(resumeId), {
+        max: 1,
+        callback: () => resolve(performance.now()),
+      }),
+    );
+    const restartedAt = performance.now();
+    const restarted = await startService('batch-orchestrator', {
+      ...env,
+      ORCHESTRATOR_REPLICA_ID: 'bench-a',
+    });
+    services.push(restarted);
+    const dispatchedAt = await firstDispatch;
+    figures.push({
+      name: `resume a ${resumeSize.toLocaleString('en-US')}-item batch: process start to first dispatch`,
+      value: Math.round(dispatchedAt - restartedAt),
+      unit: 'ms',
+      note: 'includes Node + Nest start-up',
+    });
+    figures.push({
+      name: 'peak RSS orchestrator after the resume',
+      value: peakRssOf(restarted),
+      unit: 'MiB',
+    });
+    figures.push({ name: 'peak RSS of the bench process', value: peakRssMib(), unit: 'MiB' });
+    return figures;
+  } finally {
+    await Promise.all(services.map((service) => service.kill()));
+    await database.close();
+  }
+}
