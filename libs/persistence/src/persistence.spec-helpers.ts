@@ -146,11 +146,16 @@ export async function appendInCommits(
   if (stored.some((ack) => ack.duplicate)) throw new Error('a test commit was dropped as a duplicate');
 }
 
-/** The batch as the domain folds it from its whole log. */
-export async function domainState(store: EventStore, batchId: string): Promise<Batch> {
+/** Every event of a batch, in order, as its log holds them. */
+export async function eventsOf(store: EventStore, batchId: string): Promise<BatchEvent[]> {
   const events: BatchEvent[] = [];
   for await (const commit of store.read(batchId)) events.push(...commit.events);
-  const state = fold(events, initialState());
+  return events;
+}
+
+/** The batch as the domain folds it from its whole log. */
+export async function domainState(store: EventStore, batchId: string): Promise<Batch> {
+  const state = fold(await eventsOf(store, batchId), initialState());
   if (state.status === 'empty') throw new Error(`no batch ${batchId} in the log`);
   return state;
 }

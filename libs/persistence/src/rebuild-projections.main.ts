@@ -1,5 +1,4 @@
 // Rebuilds the batch read models from the event log: `npm run projections:rebuild`.
-// Stop the services' projectors first; see rebuildProjections.
 import { connect } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { names, parse } from '@batch/contracts';

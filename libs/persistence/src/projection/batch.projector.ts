@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
@@ -6,7 +7,11 @@ import type { BatchEvent, Names } from '@batch/contracts';
 import { inTransaction } from '../sql.js';
 import { projectBatchEvents } from './batch-events.projection.js';
 import { lockCheckpoint, readCheckpoint, saveCheckpoint } from './projection-checkpoint.js';
-import { openProjectionConsumer, type ProjectionConsumerSpec } from './projection-consumer.js';
+import {
+  deleteProjectionConsumer,
+  openProjectionConsumer,
+  type ProjectionConsumerSpec,
+} from './projection-consumer.js';
 
 /** What one transaction did. */
 export interface AppliedBatch {
@@ -24,8 +29,10 @@ export interface BatchProjectorOptions {
   ds: DataSource;
   nc: NatsConnection;
   names: Names;
-  /** Names the checkpoint row and the durable consumer. */
+  /** Names the checkpoint row. */
   name?: string;
+  /** The projector's own durable consumer; `projection-<name>-<random>` unless given. */
+  consumerName?: string;
   /** Messages (commits) applied per transaction at most. */
   batchSize?: number;
   /** Events per transaction at most, whatever the message count: bounds one statement's arrays. */
@@ -37,12 +44,23 @@ export interface BatchProjectorOptions {
 }
 
 export interface BatchProjector {
-  /** Positions the consumer after the stored checkpoint and starts applying in the background. */
+  /** Positions its consumer after the stored checkpoint and starts applying in the background. */
   start(): Promise<void>;
-  /** Stops fetching, waits for the transaction under way, and rejects pending `caughtUp` calls. */
+  /**
+   * Stops fetching, waits for the transaction under way, removes its consumer and rejects pending
+   * `caughtUp` calls.
+   */
   stop(): Promise<void>;
   /** Resolves once the projection has applied the stream up to `seq`. */
   caughtUp(seq: number): Promise<void>;
+}
+
+/** The stored checkpoint went back (the tables were rebuilt): the consumer must start over from it. */
+export class CheckpointBehindError extends Error {
+  constructor(stored: number, delivered: number) {
+    super(`the checkpoint (${stored}) is behind what this projector was delivered (${delivered})`);
+    this.name = 'CheckpointBehindError';
+  }
 }
 
 interface Received {
@@ -56,38 +74,44 @@ interface Waiter {
   reject: (error: Error) => void;
 }
 
-const DURABLE_NAME = /^[A-Za-z0-9_-]+$/;
+const CONSUMER_NAME = /^[A-Za-z0-9_-]+$/;
 const FETCH_EXPIRES_MS = 30_000;
 
 /**
- * Projects BATCH_EVENTS into `batches` and `batch_items`. Messages are applied in stream order, a
- * batch of them per transaction that also stores the last sequence applied; anything at or below
- * that checkpoint is acked without being applied again. So a crash at any point neither repeats an
- * event nor skips one. One projector of a name runs at a time.
+ * Projects BATCH_EVENTS into `batches` and `batch_items`. Each projector reads the whole stream in
+ * order through a consumer of its own and applies a batch of messages per transaction, which also
+ * stores the last sequence applied; anything at or below that checkpoint is acked without being
+ * applied again. So a crash at any point neither repeats an event nor skips one, and replicas may
+ * run side by side: the checkpoint row's lock makes them take turns, and each applies only what
+ * the others have not.
  */
 export function createBatchProjector(options: BatchProjectorOptions): BatchProjector {
   const { ds, nc, names, onApplied, onError } = options;
   const name = options.name ?? 'batches';
-  if (!DURABLE_NAME.test(name)) throw new RangeError(`bad projection name ${name}`);
+  const consumerName = options.consumerName ?? `projection-${name}-${randomBytes(4).toString('hex')}`;
+  if (!CONSUMER_NAME.test(consumerName)) throw new RangeError(`bad consumer name ${consumerName}`);
   const batchSize = options.batchSize ?? 500;
   const maxEvents = options.maxEventsPerTransaction ?? 50_000;
   const retryDelayMs = options.retryDelayMs ?? 1_000;
   const spec: ProjectionConsumerSpec = {
     stream: names.eventsStream,
-    durable: `projection-${name}`,
+    durable: consumerName,
     filter: names.allEvents,
     maxAckPending: Math.max(1_000, batchSize),
   };
 
+  /** What the stored checkpoint is known to have reached: `caughtUp` answers from it. */
   let position = 0;
+  /** The last sequence this consumer delivered and the projector dealt with. */
+  let delivered = 0;
   const waiters = new Set<Waiter>();
   let stopping = false;
   let running: Promise<void> | undefined;
   let fetching: ConsumerMessages | undefined;
   let abort = new AbortController();
 
-  function advance(seq: number): void {
-    position = Math.max(position, seq);
+  function moveTo(seq: number): void {
+    position = seq;
     for (const waiter of waiters)
       if (waiter.seq <= position) {
         waiters.delete(waiter);
@@ -96,22 +120,28 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
   }
 
   async function open(): Promise<Consumer> {
-    advance(await readCheckpoint(ds, name));
-    return openProjectionConsumer(nc, spec, position);
+    const checkpoint = await readCheckpoint(ds, name);
+    delivered = checkpoint;
+    // The position may go back here: after a rebuild the tables hold less than they did.
+    moveTo(checkpoint);
+    return openProjectionConsumer(nc, spec, checkpoint);
   }
 
   async function apply(batch: Received[]): Promise<void> {
     const last = batch.at(-1)!.message;
-    const { checkpoint, events, skipped } = await inTransaction(ds, async (runner) => {
+    const { stored, events, skipped } = await inTransaction(ds, async (runner) => {
       const stored = await lockCheckpoint(runner, name);
+      // The messages before this batch are in the tables, unless the tables were emptied since.
+      if (stored < delivered) throw new CheckpointBehindError(stored, delivered);
       const fresh = batch.filter(({ message }) => message.seq > stored);
       const freshEvents = fresh.flatMap((received) => received.events);
       await projectBatchEvents(runner, freshEvents);
       if (fresh.length > 0) await saveCheckpoint(runner, name, last.seq);
-      return { checkpoint: stored, events: freshEvents.length, skipped: batch.length - fresh.length };
+      return { stored, events: freshEvents.length, skipped: batch.length - fresh.length };
     });
     for (const { message } of batch) message.ack();
-    advance(Math.max(checkpoint, last.seq));
+    delivered = last.seq;
+    moveTo(Math.max(stored, last.seq));
     onApplied?.({ seq: last.seq, messages: batch.length, events, skipped, atHead: last.info.pending === 0 });
   }
 
@@ -155,7 +185,7 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
 
   return {
     async start() {
-      if (running) throw new Error(`projector ${name} is already running`);
+      if (running) throw new Error(`projector ${consumerName} is already running`);
       stopping = false;
       abort = new AbortController();
       running = run(await open());
@@ -166,8 +196,9 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
       fetching?.stop();
       await running;
       running = undefined;
-      for (const waiter of waiters) waiter.reject(new Error(`projector ${name} stopped`));
+      for (const waiter of waiters) waiter.reject(new Error(`projector ${consumerName} stopped`));
       waiters.clear();
+      await deleteProjectionConsumer(nc, spec);
     },
     caughtUp(seq) {
       if (seq <= position) return Promise.resolve();

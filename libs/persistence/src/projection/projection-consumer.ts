@@ -18,8 +18,11 @@ export interface ProjectionConsumerSpec {
   maxAckPending: number;
 }
 
+const NANOS_PER_MS = 1_000_000;
 /** Far above a transaction's duration: a redelivery while a batch is still applying would be wasted. */
-const ACK_WAIT_NANOS = 5 * 60 * 1_000_000_000;
+const ACK_WAIT_NANOS = 5 * 60_000 * NANOS_PER_MS;
+/** A projector that dies without stopping leaves its consumer behind: the server removes it after this. */
+const INACTIVE_THRESHOLD_NANOS = 10 * 60_000 * NANOS_PER_MS;
 
 /**
  * Whether the durable consumer can carry on from the checkpoint as it is. It must not have
@@ -65,6 +68,7 @@ export async function openProjectionConsumer(
       filter_subject: spec.filter,
       ack_policy: AckPolicy.Explicit,
       ack_wait: ACK_WAIT_NANOS,
+      inactive_threshold: INACTIVE_THRESHOLD_NANOS,
       max_ack_pending: spec.maxAckPending,
       ...(checkpoint === 0
         ? { deliver_policy: DeliverPolicy.All }
@@ -72,4 +76,15 @@ export async function openProjectionConsumer(
     });
   }
   return jetstream(nc).consumers.get(spec.stream, spec.durable);
+}
+
+/** Removes the projector's consumer when it stops; one already gone is fine. */
+export async function deleteProjectionConsumer(
+  nc: NatsConnection,
+  spec: ProjectionConsumerSpec,
+): Promise<void> {
+  const jsm = await jetstreamManager(nc);
+  await jsm.consumers.delete(spec.stream, spec.durable).catch((error: unknown) => {
+    if (!isConsumerNotFound(error)) throw error;
+  });
 }

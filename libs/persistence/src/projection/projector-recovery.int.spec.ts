@@ -1,13 +1,14 @@
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import {
   appendInCommits,
   completedOutcome,
   createBatch,
   domainItems,
   domainState,
+  eventsOf,
   failedOutcome,
   itemsOf,
   projectedItems,
@@ -17,7 +18,12 @@ import {
   testPersistence,
   type TestPersistence,
 } from '../persistence.spec-helpers.js';
-import { createBatchProjector, type AppliedBatch, type BatchProjectorOptions } from './batch.projector.js';
+import {
+  CheckpointBehindError,
+  createBatchProjector,
+  type AppliedBatch,
+  type BatchProjectorOptions,
+} from './batch.projector.js';
 
 let env: TestPersistence;
 
@@ -26,7 +32,20 @@ beforeAll(async () => {
 });
 afterAll(() => env.close());
 
-const DURABLE = 'projection-batches';
+/** A consumer as a projector makes it, left in a given state for the next projector to find. */
+async function leftBehindConsumer(name: string, deliverFrom: number) {
+  const jsm = await jetstreamManager(env.nats.nc);
+  await jsm.consumers.add(env.nats.names.eventsStream, {
+    durable_name: name,
+    filter_subject: env.nats.names.allEvents,
+    ack_policy: AckPolicy.Explicit,
+    max_ack_pending: 1_000,
+    ...(deliverFrom <= 1
+      ? { deliver_policy: DeliverPolicy.All }
+      : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: deliverFrom }),
+  });
+  return jsm;
+}
 const projector = (options: Partial<BatchProjectorOptions> = {}) =>
   createBatchProjector({ ds: env.ds, nc: env.nats.nc, names: env.nats.names, ...options });
 
@@ -152,18 +171,15 @@ describe('the batch projector across stops and crashes', () => {
     await batchWithOutcomes('redelivered', 200, 10);
     await projectAll();
     const before = await projectionRows(env.ds);
-    // The consumer forgets every ack, as when acks are lost: it delivers the whole stream again.
-    const jsm = await jetstreamManager(env.nats.nc);
-    const { config } = await jsm.consumers.info(env.nats.names.eventsStream, DURABLE);
-    const { opt_start_seq: _start, ...rest } = config;
-    await jsm.consumers.delete(env.nats.names.eventsStream, DURABLE);
-    await jsm.consumers.add(env.nats.names.eventsStream, { ...rest, deliver_policy: DeliverPolicy.All });
+    // A consumer that lost every ack delivers the whole stream again.
+    const jsm = await leftBehindConsumer('forgetful', 1);
     const { state } = await jsm.streams.info(env.nats.names.eventsStream);
 
     const reports: AppliedBatch[] = [];
     let redeliveredAll!: () => void;
     const allSeen = new Promise<void>((resolve) => (redeliveredAll = resolve));
     const again = projector({
+      consumerName: 'forgetful',
       onApplied: (applied) => {
         reports.push(applied);
         if (applied.seq >= state.last_seq) redeliveredAll();
@@ -183,25 +199,61 @@ describe('the batch projector across stops and crashes', () => {
       50,
     );
     await again.caughtUp(await env.lastSeq());
+    const { ack_floor } = await jsm.consumers.info(env.nats.names.eventsStream, 'forgetful');
+    expect(ack_floor.stream_seq).toBe(await env.lastSeq());
     await again.stop();
     await expectProjectionOfDomain('redelivered');
-    const { ack_floor } = await jsm.consumers.info(env.nats.names.eventsStream, DURABLE);
-    expect(ack_floor.stream_seq).toBe(await env.lastSeq());
   });
 
-  it('starts over from its checkpoint when the consumer delivered messages that were never applied', async () => {
+  it('starts over from its checkpoint when its consumer delivered messages that were never applied', async () => {
     await projectAll();
+    const checkpoint = await storedCheckpoint(env.ds);
     await batchWithOutcomes('unapplied', 100, 10);
-    // A projector fetched these and died before its transaction committed: they wait for an ack
-    // that never comes, and would be redelivered only after the ack wait, behind newer messages.
-    const consumer = await jetstream(env.nats.nc).consumers.get(env.nats.names.eventsStream, DURABLE);
+    // The consumer of a projector that fetched these and died before its transaction committed:
+    // they wait for an ack that never comes, to be redelivered after the ack wait, behind newer ones.
+    await leftBehindConsumer('crashed', checkpoint + 1);
+    const consumer = await jetstream(env.nats.nc).consumers.get(env.nats.names.eventsStream, 'crashed');
     const fetched = [];
     for await (const message of await consumer.fetch({ max_messages: 3, expires: 1_000 }))
       fetched.push(message.seq);
     expect(fetched).toHaveLength(3);
-    expect(fetched[0]).toBeGreaterThan(await storedCheckpoint(env.ds));
 
-    await projectAll();
+    const restarted = projector({ consumerName: 'crashed' });
+    await restarted.start();
+    await restarted.caughtUp(await env.lastSeq());
+    await restarted.stop();
     await expectProjectionOfDomain('unapplied');
+  });
+
+  it('replays from the start when its tables were emptied under it, leaving no gap', async () => {
+    await batchWithOutcomes('before-reset', 60, 6);
+    const errors: unknown[] = [];
+    const live = projector({ retryDelayMs: 20, onError: (error) => errors.push(error) });
+    await live.start();
+    await live.caughtUp(await env.lastSeq());
+    // What a rebuild does first, while this projector keeps running.
+    await env.ds.query(`TRUNCATE batch_items, batches; DELETE FROM projection_checkpoints`);
+    await batchWithOutcomes('after-reset', 60, 6);
+    await live.caughtUp(await env.lastSeq());
+    await live.stop();
+    expect(errors[0]).toBeInstanceOf(CheckpointBehindError);
+    await expectProjectionOfDomain('before-reset');
+    await expectProjectionOfDomain('after-reset');
+  });
+
+  it('applies each event once with two projectors running side by side', async () => {
+    await projectAll();
+    const appliedBy = [0, 0];
+    const replicas = [0, 1].map((replica) =>
+      projector({ batchSize: 4, onApplied: ({ events }) => (appliedBy[replica]! += events) }),
+    );
+    await Promise.all(replicas.map((replica) => replica.start()));
+    await batchWithOutcomes('side-by-side', 300, 3);
+    const eventCount = (await eventsOf(env.events, 'side-by-side')).length;
+    const lastSeq = await env.lastSeq();
+    await Promise.all(replicas.map((replica) => replica.caughtUp(lastSeq)));
+    await Promise.all(replicas.map((replica) => replica.stop()));
+    expect(appliedBy[0]! + appliedBy[1]!).toBe(eventCount);
+    await expectProjectionOfDomain('side-by-side');
   });
 });

@@ -24,7 +24,8 @@ const PROJECTION = 'batches';
 /**
  * Empties `batches`, `batch_items` and their checkpoint, then replays the whole event stream into
  * them; returns once everything the stream held at the call is applied. Conversations are kept (the
- * worker writes them). Run it with the live projector stopped: both would share one consumer.
+ * worker writes them). Projectors running meanwhile find the checkpoint gone back and start over
+ * from it, taking turns with this one.
  */
 export async function rebuildProjections(options: RebuildOptions): Promise<RebuildResult> {
   const { ds, nc, names } = options;
