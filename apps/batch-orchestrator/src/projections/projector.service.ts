@@ -7,8 +7,21 @@ import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js'
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly projector;
 
-  constructor(@Inject(RUNTIME) runtime: OrchestratorRuntime) {
-    this.projector = createBatchProjector({ ds: runtime.ds, nc: runtime.nc, names: runtime.names });
+  constructor(@Inject(RUNTIME) private readonly runtime: OrchestratorRuntime) {
+    this.projector = createBatchProjector({
+      ds: runtime.ds,
+      nc: runtime.nc,
+      names: runtime.names,
+      onError: (error) =>
+        runtime.logger.warn({ err: error }, 'projection failed; retrying from its checkpoint'),
+    });
+  }
+
+  /** Resolves once the read models hold every event stored when this was called. */
+  async caughtUpWithLog(): Promise<void> {
+    const { jsm, names } = this.runtime;
+    const { state } = await jsm.streams.info(names.eventsStream);
+    await this.projector.caughtUp(state.last_seq);
   }
 
   async onApplicationBootstrap(): Promise<void> {
