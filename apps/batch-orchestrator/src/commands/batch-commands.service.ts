@@ -6,6 +6,7 @@ import type { OrchestratorCommand } from '@batch/contracts';
 import { deleteBatchRows, endedBatchIds } from '@batch/persistence';
 import { DispatcherService } from '../dispatch/dispatcher.service.js';
 import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
+import { ProjectorService } from '../projections/projector.service.js';
 import { viewOf, type BatchView } from './batch-view.js';
 
 type Owned = { userId: string; batchId: string };
@@ -17,6 +18,7 @@ export class BatchCommandsService {
   constructor(
     @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
     private readonly dispatcher: DispatcherService,
+    private readonly projections: ProjectorService,
   ) {}
 
   private metadata(requestedBy?: string): CommandMetadata {
@@ -95,6 +97,8 @@ export class BatchCommandsService {
   /** Removes events, snapshots and rows of batches that ended more than `daysOld` days ago. */
   async cleanup({ userId, daysOld }: OrchestratorCommand<'cleanup'>): Promise<{ cleaned_count: number }> {
     const { ds, events, aggregates } = this.runtime;
+    // The read model decides what ended when: it must hold every event stored so far.
+    await this.projections.caughtUpWithLog();
     const batchIds = await endedBatchIds(ds, { olderThan: new Date(Date.now() - daysOld * DAY_MS), userId });
     for (const batchId of batchIds) {
       await events.purge(batchId);

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createBatchProjector } from '@batch/persistence';
 import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
@@ -17,11 +18,16 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     });
   }
 
-  /** Resolves once the read models hold every event stored when this was called. */
-  async caughtUpWithLog(): Promise<void> {
+  /**
+   * Resolves once the read models hold every event stored when this was called, or after
+   * `atMostMs` (reads then answer with what the projection has).
+   */
+  async caughtUpWithLog(atMostMs = Number.POSITIVE_INFINITY): Promise<void> {
     const { jsm, names } = this.runtime;
     const { state } = await jsm.streams.info(names.eventsStream);
-    await this.projector.caughtUp(state.last_seq);
+    const caughtUp = this.projector.caughtUp(state.last_seq);
+    if (!Number.isFinite(atMostMs)) return caughtUp;
+    await Promise.race([caughtUp, sleep(atMostMs)]);
   }
 
   async onApplicationBootstrap(): Promise<void> {
