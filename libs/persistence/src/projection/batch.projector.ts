@@ -15,7 +15,7 @@ import {
 
 /** What one transaction did. */
 export interface AppliedBatch {
-  /** Stream sequence of the last message of the batch: the projection's position now. */
+  /** Highest stream sequence of the batch: the projection's position now. */
   seq: number;
   messages: number;
   events: number;
@@ -128,7 +128,8 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
   }
 
   async function apply(batch: Received[]): Promise<void> {
-    const last = batch.at(-1)!.message;
+    // Not always the last one: a message whose ack was lost comes back after newer ones.
+    const newest = Math.max(...batch.map(({ message }) => message.seq));
     const { stored, events, skipped } = await inTransaction(ds, async (runner) => {
       const stored = await lockCheckpoint(runner, name);
       // The messages before this batch are in the tables, unless the tables were emptied since.
@@ -136,18 +137,21 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
       const fresh = batch.filter(({ message }) => message.seq > stored);
       const freshEvents = fresh.flatMap((received) => received.events);
       await projectBatchEvents(runner, freshEvents);
-      if (fresh.length > 0) await saveCheckpoint(runner, name, last.seq);
+      if (fresh.length > 0) await saveCheckpoint(runner, name, newest);
       return { stored, events: freshEvents.length, skipped: batch.length - fresh.length };
     });
     for (const { message } of batch) message.ack();
-    delivered = last.seq;
-    moveTo(Math.max(stored, last.seq));
-    onApplied?.({ seq: last.seq, messages: batch.length, events, skipped, atHead: last.info.pending === 0 });
+    delivered = Math.max(delivered, newest);
+    moveTo(Math.max(stored, newest));
+    const atHead = batch.at(-1)!.message.info.pending === 0;
+    onApplied?.({ seq: newest, messages: batch.length, events, skipped, atHead });
   }
 
   async function consume(consumer: Consumer): Promise<void> {
     while (!stopping) {
       fetching = await consumer.fetch({ max_messages: batchSize, expires: FETCH_EXPIRES_MS });
+      // stop() may have come while the fetch was being set up, and found the previous one.
+      if (stopping) fetching.stop();
       let batch: Received[] = [];
       let eventCount = 0;
       for await (const message of fetching) {
