@@ -6,9 +6,9 @@ import { createDataSource, runMigrations } from './data-source.factory.js';
 import { rebuildProjections } from './projection/rebuild-projections.js';
 
 const Environment = z.object({
-  DATABASE_URL: z.string().min(1),
+  DATABASE_URL: z.string().min(1).default('postgres://postgres@127.0.0.1:5432/postgres'),
   DATABASE_SCHEMA: z.string().min(1).default('public'),
-  NATS_URL: z.string().min(1),
+  NATS_URL: z.string().min(1).default('nats://127.0.0.1:4222'),
   NATS_NAMESPACE: z.string().default(''),
 });
 

@@ -11,6 +11,8 @@ import { viewOf, type BatchView } from './batch-view.js';
 
 type Owned = { userId: string; batchId: string };
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Recover and cleanup read the read model: they wait this long at most for it to hold every event. */
+const COMMAND_CATCH_UP_MS = 10_000;
 
 /** Every command: build the domain command, let the one handler decide and append, answer the view. */
 @Injectable()
@@ -98,7 +100,7 @@ export class BatchCommandsService {
   async cleanup({ userId, daysOld }: OrchestratorCommand<'cleanup'>): Promise<{ cleaned_count: number }> {
     const { ds, events, aggregates } = this.runtime;
     // The read model decides what ended when: it must hold every event stored so far.
-    await this.projections.caughtUpWithLog();
+    await this.projections.caughtUpWithLog(COMMAND_CATCH_UP_MS);
     const batchIds = await endedBatchIds(ds, { olderThan: new Date(Date.now() - daysOld * DAY_MS), userId });
     for (const batchId of batchIds) {
       await events.purge(batchId);

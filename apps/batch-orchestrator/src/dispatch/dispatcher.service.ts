@@ -37,6 +37,8 @@ interface Dispatch {
  */
 const COALESCE_MS = 50;
 const encoder = new TextEncoder();
+/** The second recovery pass at start-up waits this long at most for the projection. */
+const RECOVERY_CATCH_UP_MS = 120_000;
 
 /**
  * Keeps a bounded window of each running batch's pending items with the workers, topping it up as

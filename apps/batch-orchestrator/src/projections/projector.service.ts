@@ -22,12 +22,15 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
    * Resolves once the read models hold every event stored when this was called, or after
    * `atMostMs` (reads then answer with what the projection has).
    */
-  async caughtUpWithLog(atMostMs = Number.POSITIVE_INFINITY): Promise<void> {
+  async caughtUpWithLog(atMostMs: number): Promise<void> {
     const { jsm, names } = this.runtime;
     const { state } = await jsm.streams.info(names.eventsStream);
-    const caughtUp = this.projector.caughtUp(state.last_seq);
-    if (!Number.isFinite(atMostMs)) return caughtUp;
-    await Promise.race([caughtUp, sleep(atMostMs)]);
+    // Bounded: the stream's last sequence may name a message that was purged (cleanup) and never comes.
+    const timer = new AbortController();
+    await Promise.race([
+      this.projector.caughtUp(state.last_seq),
+      sleep(atMostMs, undefined, { signal: timer.signal }),
+    ]).finally(() => timer.abort());
   }
 
   async onApplicationBootstrap(): Promise<void> {
