@@ -2,13 +2,21 @@
 export function limiter(size: number) {
   let active = 0;
   const waiting: Array<() => void> = [];
+  // A finishing task hands its slot straight to the next waiter, so no newcomer can slip in between.
+  const acquire = (): Promise<void> | void => {
+    if (active < size) {
+      active++;
+      return;
+    }
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
   const release = () => {
-    active--;
-    waiting.shift()?.();
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
   };
   return async function run<T>(task: () => Promise<T>): Promise<T> {
-    if (active >= size) await new Promise<void>((resolve) => waiting.push(resolve));
-    active++;
+    await acquire();
     try {
       return await task();
     } finally {
