@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { Kvm } from '@nats-io/kv';
 import type { BatchView } from '../commands/batch-view.js';
 import { completedIds, ended, itemsOf, lifecycle, startEngine, type Engine } from './engine-harness.js';
 
@@ -30,8 +31,8 @@ const completedCount = (batchId: string, atLeast: number) => (events: Parameters
   completedIds(events, batchId).size >= atLeast;
 
 describe('the batch engine (orchestrator and workers as processes, real NATS and PostgreSQL)', () => {
-  it('works a batch through to the end: one conversation per item, the provider called once per item', async () => {
-    const orchestrator = await engine.orchestrator();
+  it('works a batch through to the end: one conversation per item, the provider called once per item, its snapshot removed', async () => {
+    const orchestrator = await engine.orchestrator({ SNAPSHOT_EVERY_EVENTS: '50' });
     const workers = await Promise.all([engine.worker(), engine.worker()]);
     const batch = await create(300);
     expect(batch.status).toBe('running');
@@ -47,6 +48,14 @@ describe('the batch engine (orchestrator and workers as processes, real NATS and
     expect(conversations.size).toBe(300);
     expect([...conversations.values()].every((count) => count === 1)).toBe(true);
     expect(engine.providerCalls(batch.batch_id)).toHaveLength(300);
+    // Snapshots were taken along the way (every 50 events) and removed once the batch ended.
+    const snapshots = await new Kvm(engine.nats.nc).open(engine.nats.names.snapshotBucket);
+    const keys: string[] = [];
+    for await (const key of await snapshots.keys(`${batch.batch_id}.>`)) keys.push(key);
+    expect(keys).toEqual([]);
+    // At least one snapshot (a chunk and a head) was written before the purge markers.
+    const { streamInfo } = await snapshots.status();
+    expect(streamInfo.state.last_seq).toBeGreaterThanOrEqual(4);
     await Promise.all([orchestrator.stop(), ...workers.map((worker) => worker.stop())]);
   });
 
