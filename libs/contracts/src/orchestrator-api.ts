@@ -11,6 +11,25 @@ export type BatchStatus = z.infer<typeof BatchStatus>;
 export const ItemStatus = z.enum(['pending', 'completed', 'failed']);
 export type ItemStatus = z.infer<typeof ItemStatus>;
 
+/** A batch as the public API shows it (snake_case, as the seeds' clients read it). */
+export interface BatchView {
+  batch_id: string;
+  name: string;
+  status: BatchStatus;
+  total_items: number;
+  processed_count: number;
+  failed_count: number;
+  pending_count: number;
+  progress_percent: number;
+  config: BatchConfig;
+  created_at: string;
+  started_at: string | null;
+  paused_at: string | null;
+  completed_at: string | null;
+  /** When the last event of the batch happened; null in a view computed before any projection. */
+  last_checkpoint_at: string | null;
+}
+
 const owned = { userId: UserId, batchId: BatchId };
 
 /** Requests the orchestrator answers over NATS request/reply, by subject name (`batch.cmd.<name>`). */

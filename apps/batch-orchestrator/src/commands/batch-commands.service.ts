@@ -90,9 +90,10 @@ export class BatchCommandsService {
   }
 
   /** Finds running batches whose dispatch stopped (a crash, a restart) and dispatches them again. */
-  recover({
+  async recover({
     userId,
   }: OrchestratorCommand<'recover'>): Promise<{ recovered_count: number; failed_count: number }> {
+    await this.projections.caughtUpWithLog(COMMAND_CATCH_UP_MS);
     return this.dispatcher.recover(userId);
   }
 

@@ -1,24 +1,9 @@
 import { progressOf, type Batch } from '@batch/batch-domain';
-import type { BatchStatus } from '@batch/contracts';
+import type { BatchStatus, BatchView } from '@batch/contracts';
+
+export type { BatchView };
 
 /** The public view of a batch, computed from its state (the answer to a command, before projections catch up). */
-export interface BatchView {
-  batch_id: string;
-  name: string;
-  status: BatchStatus;
-  total_items: number;
-  processed_count: number;
-  failed_count: number;
-  pending_count: number;
-  progress_percent: number;
-  config: Record<string, unknown>;
-  created_at: string;
-  started_at: string | null;
-  paused_at: string | null;
-  completed_at: string | null;
-  last_checkpoint_at: string | null;
-}
-
 export function viewOf(batch: Batch, lastEventAt: string | null): BatchView {
   const progress = progressOf(batch);
   const ended = batch.status === 'completed' || batch.status === 'failed';

@@ -78,6 +78,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       { recovered: recovered_count, replica: this.runtime.config.ORCHESTRATOR_REPLICA_ID },
       'dispatcher started',
     );
+    // Batches started just before a crash may not be in the read model yet: look again once it has caught up.
+    void this.projections
+      .caughtUpWithLog(RECOVERY_CATCH_UP_MS)
+      .then(() => this.recover())
+      .catch((error: unknown) =>
+        this.runtime.logger.warn({ err: error }, 'recovery after the projection caught up failed'),
+      );
   }
 
   async onApplicationShutdown(): Promise<void> {

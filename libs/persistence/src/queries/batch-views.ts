@@ -1,24 +1,8 @@
-import type { BatchConfig, BatchStatus, ErrorShape, ItemStatus } from '@batch/contracts';
+import type { BatchView, ErrorShape, ItemStatus } from '@batch/contracts';
 import type { BatchItemRecord } from '../entities/batch-item.entity.js';
 import type { BatchRecord } from '../entities/batch.entity.js';
 
-/** A batch as the public API shows it. */
-export interface BatchView {
-  batch_id: string;
-  name: string;
-  status: BatchStatus;
-  total_items: number;
-  processed_count: number;
-  failed_count: number;
-  pending_count: number;
-  progress_percent: number;
-  config: BatchConfig;
-  created_at: string;
-  started_at: string | null;
-  paused_at: string | null;
-  completed_at: string | null;
-  last_checkpoint_at: string;
-}
+export type { BatchView } from '@batch/contracts';
 
 /** An item of a batch as the public API shows it. */
 export interface ItemView {
