@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchConfig, ConfigOverrides } from './batch-config.js';
-import { CommandError } from './errors.js';
+import { CommandError, type ErrorShape } from './errors.js';
 import { BatchId, UserId } from './ids.js';
 import { ItemList } from './items.js';
 
@@ -28,6 +28,24 @@ export interface BatchView {
   completed_at: string | null;
   /** When the last event of the batch happened; null in a view computed before any projection. */
   last_checkpoint_at: string | null;
+}
+
+/** An item of a batch as the public API shows it. */
+export interface ItemView {
+  item_id: string;
+  position: number;
+  topic: string;
+  parameters: Record<string, unknown> | null;
+  status: ItemStatus;
+  attempt: number;
+  conversation_id: string | null;
+  error: ErrorShape | null;
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass it back for the next page; null on the last one. */
+  next_cursor: string | null;
 }
 
 const owned = { userId: UserId, batchId: BatchId };

@@ -1,26 +1,8 @@
-import type { BatchView, ErrorShape, ItemStatus } from '@batch/contracts';
+import type { BatchView, ItemView } from '@batch/contracts';
 import type { BatchItemRecord } from '../entities/batch-item.entity.js';
 import type { BatchRecord } from '../entities/batch.entity.js';
 
-export type { BatchView } from '@batch/contracts';
-
-/** An item of a batch as the public API shows it. */
-export interface ItemView {
-  item_id: string;
-  position: number;
-  topic: string;
-  parameters: Record<string, unknown> | null;
-  status: ItemStatus;
-  attempt: number;
-  conversation_id: string | null;
-  error: ErrorShape | null;
-}
-
-export interface Page<T> {
-  items: T[];
-  /** Pass it back for the next page; null on the last one. */
-  next_cursor: string | null;
-}
+export type { BatchView, ItemView, Page } from '@batch/contracts';
 
 /** Settled share of the items, 0-100, floored to one decimal as the domain's `progressOf` does. */
 export const progressPercent = (settled: number, total: number): number =>
