@@ -6,3 +6,4 @@ export * from './items.js';
 export * from './orchestrator-api.js';
 export * from './subjects.js';
 export * from './validation.js';
+export * from './public-api.js';
