@@ -7,3 +7,4 @@ export * from './orchestrator-api.js';
 export * from './subjects.js';
 export * from './validation.js';
 export * from './public-api.js';
+export * from './asyncapi.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BatchConfig, ConfigOverrides } from './batch-config.js';
-import { CommandError, type ErrorShape } from './errors.js';
+import { CommandError, ErrorShape } from './errors.js';
 import { BatchId, UserId } from './ids.js';
 import { ItemList } from './items.js';
 
@@ -11,36 +11,41 @@ export type BatchStatus = z.infer<typeof BatchStatus>;
 export const ItemStatus = z.enum(['pending', 'completed', 'failed']);
 export type ItemStatus = z.infer<typeof ItemStatus>;
 
+const timestamp = z.iso.datetime({ offset: true });
+
 /** A batch as the public API shows it (snake_case, as the seeds' clients read it). */
-export interface BatchView {
-  batch_id: string;
-  name: string;
-  status: BatchStatus;
-  total_items: number;
-  processed_count: number;
-  failed_count: number;
-  pending_count: number;
-  progress_percent: number;
-  config: BatchConfig;
-  created_at: string;
-  started_at: string | null;
-  paused_at: string | null;
-  completed_at: string | null;
-  /** When the last event of the batch happened; null in a view computed before any projection. */
-  last_checkpoint_at: string | null;
-}
+export const BatchView = z.object({
+  batch_id: z.string(),
+  name: z.string(),
+  status: BatchStatus,
+  total_items: z.number().int(),
+  processed_count: z.number().int(),
+  failed_count: z.number().int(),
+  pending_count: z.number().int(),
+  progress_percent: z.number().describe('settled (completed + failed) share of the items, 0-100'),
+  config: BatchConfig,
+  created_at: timestamp,
+  started_at: timestamp.nullable(),
+  paused_at: timestamp.nullable(),
+  completed_at: timestamp.nullable(),
+  last_checkpoint_at: timestamp
+    .nullable()
+    .describe('when the last event of the batch happened; null before the read model holds it'),
+});
+export type BatchView = z.infer<typeof BatchView>;
 
 /** An item of a batch as the public API shows it. */
-export interface ItemView {
-  item_id: string;
-  position: number;
-  topic: string;
-  parameters: Record<string, unknown> | null;
-  status: ItemStatus;
-  attempt: number;
-  conversation_id: string | null;
-  error: ErrorShape | null;
-}
+export const ItemView = z.object({
+  item_id: z.string(),
+  position: z.number().int(),
+  topic: z.string(),
+  parameters: z.record(z.string(), z.unknown()).nullable(),
+  status: ItemStatus,
+  attempt: z.number().int(),
+  conversation_id: z.string().nullable(),
+  error: ErrorShape.nullable(),
+});
+export type ItemView = z.infer<typeof ItemView>;
 
 export interface Page<T> {
   items: T[];

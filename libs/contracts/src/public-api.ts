@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BatchConfig, ConfigOverrides } from './batch-config.js';
 import { ItemList } from './items.js';
-import { BatchStatus, ItemStatus, type BatchView, type ItemView } from './orchestrator-api.js';
+import { BatchStatus, BatchView, ItemStatus, ItemView } from './orchestrator-api.js';
 
 /**
  * The public REST API's request bodies, queries and answers (ARCHITECTURE.md "Public REST API").
@@ -43,36 +43,31 @@ export type ListBatchesQuery = z.input<typeof ListBatchesQuery>;
 export const ListItemsQuery = z.object({ status: ItemStatus.optional(), cursor, limit });
 export type ListItemsQuery = z.input<typeof ListItemsQuery>;
 
-export interface BatchList {
-  batches: BatchView[];
-  /** Pass it back as `cursor` for the next page; null on the last one. */
-  next_cursor: string | null;
-}
+export const BatchList = z.object({
+  batches: z.array(BatchView),
+  next_cursor: z.string().nullable().describe('pass it back as `cursor` for the next page; null on the last'),
+});
+export type BatchList = z.infer<typeof BatchList>;
 
-export interface ItemPage {
-  items: ItemView[];
-  next_cursor: string | null;
-}
+export const ItemPage = z.object({ items: z.array(ItemView), next_cursor: z.string().nullable() });
+export type ItemPage = z.infer<typeof ItemPage>;
 
-export interface RecoverResult {
-  recovered_count: number;
-  failed_count: number;
-}
+export const RecoverResult = z.object({ recovered_count: z.number().int(), failed_count: z.number().int() });
+export type RecoverResult = z.infer<typeof RecoverResult>;
 
-export interface CleanupResult {
-  cleaned_count: number;
-  days_old: number;
-}
+export const CleanupResult = z.object({ cleaned_count: z.number().int(), days_old: z.number().int() });
+export type CleanupResult = z.infer<typeof CleanupResult>;
 
 /** One line of `GET /batches/:id/results` (JSONL): a completed item and its conversation. */
-export interface ResultLine {
-  item_id: string;
-  conversation_id: string;
-  topic: string;
-  persona: string;
-  turns: { role: string; content: string }[];
-  created_at: string;
-}
+export const ResultLine = z.object({
+  item_id: z.string(),
+  conversation_id: z.string(),
+  topic: z.string(),
+  persona: z.string(),
+  turns: z.array(z.object({ role: z.string(), content: z.string() })),
+  created_at: z.string(),
+});
+export type ResultLine = z.infer<typeof ResultLine>;
 
 /** Every error the API answers: `{error: {code, message, details?}}`. */
 export const ApiErrorCode = z.enum([
@@ -88,9 +83,12 @@ export const ApiErrorCode = z.enum([
 ]);
 export type ApiErrorCode = z.infer<typeof ApiErrorCode>;
 
-export interface ApiErrorBody {
-  error: { code: ApiErrorCode; message: string; details?: unknown };
-}
+export const ApiErrorBody = z.object({
+  error: z.object({ code: ApiErrorCode, message: z.string(), details: z.unknown().optional() }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorBody>;
+
+const SeedSessionId = z.union([z.string().max(200), z.number()]).nullable();
 
 /** Seed 002's ids: numbers or strings, as its Python and JavaScript examples send them. */
 const SeedIds = z.array(z.union([z.string().min(1).max(200), z.number().int()])).min(1);
@@ -112,19 +110,49 @@ export const SeedStartBody = z
   });
 export type SeedStartBody = z.input<typeof SeedStartBody>;
 
-export const SeedCleanupBody = CleanupBody;
+/** `POST /batch/cleanup` of seed 002: `days_old` as its example sends it (7 when left out). */
+export const SeedCleanupBody = z.object({ days_old: z.number().int().nonnegative().default(7) });
+
+export const SeedStartResult = z.object({
+  message: z.string(),
+  batch_id: z.string(),
+  photo_count: z.number().int(),
+});
+export type SeedStartResult = z.infer<typeof SeedStartResult>;
+
+export const SeedCommandResult = z.object({ message: z.string(), batch_id: z.string() });
+export type SeedCommandResult = z.infer<typeof SeedCommandResult>;
 
 /** `GET /batch/:id/status` of seed 002. */
-export interface SeedBatchStatus {
-  batch_id: string;
-  session_id: string | number | null;
-  status: BatchView['status'];
-  total_photos: number;
-  processed_count: number;
-  failed_count: number;
-  progress_percent: number;
-  created_at: string;
-  started_at: string | null;
-  paused_at: string | null;
-  completed_at: string | null;
-}
+export const SeedBatchStatus = z.object({
+  batch_id: z.string(),
+  session_id: SeedSessionId,
+  status: BatchStatus,
+  total_photos: z.number().int(),
+  processed_count: z.number().int(),
+  failed_count: z.number().int(),
+  progress_percent: z.number(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  paused_at: z.string().nullable(),
+  completed_at: z.string().nullable(),
+});
+export type SeedBatchStatus = z.infer<typeof SeedBatchStatus>;
+
+export const SeedBatchList = z.object({ batches: z.array(SeedBatchStatus), count: z.number().int() });
+export type SeedBatchList = z.infer<typeof SeedBatchList>;
+
+export const SeedRecoverResult = z.object({
+  message: z.string(),
+  recovered_count: z.number().int(),
+  failed_count: z.number().int(),
+  timestamp: z.string(),
+});
+export type SeedRecoverResult = z.infer<typeof SeedRecoverResult>;
+
+export const SeedCleanupResult = z.object({
+  message: z.string(),
+  cleaned_count: z.number().int(),
+  days_old: z.number().int(),
+});
+export type SeedCleanupResult = z.infer<typeof SeedCleanupResult>;

@@ -23,6 +23,7 @@ export {
   type RebuildResult,
 } from './projection/rebuild-projections.js';
 export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
+export { resultsPage, type ResultsPageQuery } from './queries/batch-results.queries.js';
 export {
   deleteBatchRows,
   endedBatchIds,

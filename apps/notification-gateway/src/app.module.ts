@@ -1,0 +1,42 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD } from '@nestjs/core';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard.js';
+import { createTokenVerifier } from './auth/token-verifier.js';
+import { UserThrottlerGuard } from './auth/user-throttler.guard.js';
+import { BatchesController } from './batches/batches.controller.js';
+import { BatchesService } from './batches/batches.service.js';
+import { ResultsStreamer } from './batches/results.streamer.js';
+import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config.js';
+import { DocsController } from './docs/docs.controller.js';
+import { HealthController } from './health/health.controller.js';
+import { metricsProvider } from './health/metrics.provider.js';
+import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { openRuntime, RUNTIME } from './infrastructure/gateway-runtime.js';
+import { OrchestratorClient } from './orchestrator/orchestrator.client.js';
+import { SeedBatchesController } from './seed/seed-batches.controller.js';
+
+/** The gateway for a config parsed once at start (main.ts, or a test). */
+export function gatewayModule(config: GatewayConfig) {
+  @Module({
+    imports: [
+      ThrottlerModule.forRoot([{ ttl: config.RATE_LIMIT_WINDOW_MS, limit: config.RATE_LIMIT_REQUESTS }]),
+    ],
+    controllers: [BatchesController, SeedBatchesController, HealthController, DocsController],
+    providers: [
+      { provide: GATEWAY_CONFIG, useValue: config },
+      { provide: RUNTIME, useFactory: () => openRuntime(config) },
+      { provide: TOKEN_VERIFIER, useFactory: () => createTokenVerifier(config) },
+      metricsProvider,
+      OrchestratorClient,
+      BatchesService,
+      ResultsStreamer,
+      // Guards run in this order: who is asking, then how often they ask.
+      { provide: APP_GUARD, useClass: AuthGuard },
+      { provide: APP_GUARD, useClass: UserThrottlerGuard },
+      { provide: APP_FILTER, useClass: ApiExceptionFilter },
+    ],
+  })
+  class GatewayModule {}
+  return GatewayModule;
+}

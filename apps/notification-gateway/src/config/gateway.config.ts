@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+const positive = z.coerce.number().int().positive();
+
+/** Every setting of the gateway, from the environment, with its default (listed in the README). */
+export const GatewayConfig = z
+  .object({
+    GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+    GATEWAY_HOST: z.string().default('0.0.0.0'),
+    NATS_URL: z.string().default('nats://127.0.0.1:4222'),
+    NATS_NAMESPACE: z.string().default(''),
+    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
+    DATABASE_SCHEMA: z.string().default('public'),
+    /** HS256 secret that signs and verifies tokens; or verify with AUTH_JWKS_URL's keys instead. */
+    AUTH_JWT_SECRET: z.string().optional(),
+    AUTH_JWKS_URL: z.url().optional(),
+    /** When set, tokens must carry this issuer / audience. */
+    AUTH_ISSUER: z.string().optional(),
+    AUTH_AUDIENCE: z.string().optional(),
+    /** Largest request body accepted; larger is a 413. 100,000 items of ~200 bytes is ~20 MB. */
+    MAX_BODY_BYTES: positive.default(64 * 1024 * 1024),
+    /** Requests per user per RATE_LIMIT_WINDOW_MS before a 429. */
+    RATE_LIMIT_REQUESTS: positive.default(6000),
+    RATE_LIMIT_WINDOW_MS: positive.default(60_000),
+    /** How long a command or query may wait for the orchestrator before the answer is a 503. */
+    ORCHESTRATOR_TIMEOUT_MS: positive.default(30_000),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .refine((config) => config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWKS_URL !== undefined, {
+    message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL: the gateway verifies every request',
+    path: ['AUTH_JWT_SECRET'],
+  });
+export type GatewayConfig = z.infer<typeof GatewayConfig>;
+
+export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

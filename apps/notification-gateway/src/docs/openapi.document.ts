@@ -1,0 +1,263 @@
+import { z } from 'zod';
+import {
+  AddItemsBody,
+  ApiErrorBody,
+  BatchList,
+  BatchView,
+  CleanupBody,
+  CleanupResult,
+  CreateBatchBody,
+  ItemPage,
+  ListBatchesQuery,
+  ListItemsQuery,
+  MAX_ITEMS_PER_REQUEST,
+  RecoverResult,
+  ResultLine,
+  ResumeBody,
+  SeedBatchList,
+  SeedBatchStatus,
+  SeedCleanupBody,
+  SeedCleanupResult,
+  SeedCommandResult,
+  SeedRecoverResult,
+  SeedStartBody,
+  SeedStartResult,
+} from '@batch/contracts';
+
+type Schema = Record<string, unknown>;
+
+const schemaOf = (schema: z.ZodType, io: 'input' | 'output'): Schema => {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Schema;
+  return rest;
+};
+
+const ERROR_TEXT: Record<number, string> = {
+  400: 'malformed request (not JSON)',
+  401: 'missing, invalid or expired token',
+  404: 'no such resource for this user',
+  409: 'not allowed in the current state',
+  413: 'body over the size limit',
+  422: 'validation failed; details name each failing field',
+  429: 'rate limited; see Retry-After',
+  503: 'NATS, PostgreSQL or the batch service is unreachable',
+};
+
+interface Route {
+  summary: string;
+  body?: z.ZodType;
+  query?: z.ZodObject;
+  ok: number;
+  answer?: z.ZodType;
+  /** The answer's media type when it is not one JSON document. */
+  media?: string;
+  errors: number[];
+  tag: string;
+  public?: boolean;
+}
+
+const id = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+const common = [401, 429, 503];
+const onBatch = [...common, 404];
+const lifecycle = (summary: string, body?: z.ZodType): Route => ({
+  summary,
+  ...(body ? { body } : {}),
+  ok: 200,
+  answer: BatchView,
+  errors: [...onBatch, 409, ...(body ? [400, 422] : [])],
+  tag: 'batches',
+});
+const seed = (summary: string, answer: z.ZodType, body?: z.ZodType): Route => ({
+  summary,
+  ...(body ? { body } : {}),
+  ok: 200,
+  answer,
+  errors: [...common, ...(body ? [400, 422] : [404, 409])],
+  tag: 'seed 002 (compatible routes)',
+});
+
+const ROUTES: Record<string, Record<string, Route>> = {
+  '/api/v1/batches': {
+    post: {
+      summary: `Create a batch (up to ${MAX_ITEMS_PER_REQUEST} items; more through POST /api/v1/batches/{id}/items with autoStart: false, then start)`,
+      body: CreateBatchBody,
+      ok: 201,
+      answer: BatchView,
+      errors: [...common, 400, 413, 422],
+      tag: 'batches',
+    },
+    get: {
+      summary: "The user's batches, newest first",
+      query: ListBatchesQuery,
+      ok: 200,
+      answer: BatchList,
+      errors: [...common, 422],
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/incomplete': {
+    get: {
+      summary: 'Batches not ended (pending, running, paused)',
+      ok: 200,
+      answer: BatchList,
+      errors: common,
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/recover': {
+    post: {
+      summary: 'Dispatch again running batches whose dispatch stopped',
+      ok: 200,
+      answer: RecoverResult,
+      errors: common,
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/cleanup': {
+    post: {
+      summary: 'Remove batches that ended more than days_old days ago',
+      body: CleanupBody,
+      ok: 200,
+      answer: CleanupResult,
+      errors: [...common, 400, 422],
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/{id}': {
+    get: { summary: 'One batch', ok: 200, answer: BatchView, errors: onBatch, tag: 'batches' },
+    delete: {
+      summary: 'Discard a batch that is not running',
+      ok: 204,
+      errors: [...onBatch, 409],
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/{id}/items': {
+    get: {
+      summary: 'Items by status, a page at a time (failed items carry their error)',
+      query: ListItemsQuery,
+      ok: 200,
+      answer: ItemPage,
+      errors: [...onBatch, 422],
+      tag: 'batches',
+    },
+    post: {
+      ...lifecycle('Add items to a pending batch (chunks of a large batch)', AddItemsBody),
+      errors: [...onBatch, 409, 400, 413, 422],
+    },
+  },
+  '/api/v1/batches/{id}/results': {
+    get: {
+      summary: 'Completed items with their conversations, JSONL, streamed (also while running)',
+      ok: 200,
+      answer: ResultLine,
+      media: 'application/x-ndjson',
+      errors: onBatch,
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/{id}/start': { post: lifecycle('Start a batch created with autoStart: false') },
+  '/api/v1/batches/{id}/pause': { post: lifecycle('Pause a running batch') },
+  '/api/v1/batches/{id}/resume': {
+    post: lifecycle('Resume a paused batch, optionally with config overrides', ResumeBody),
+  },
+  '/api/v1/batches/{id}/cancel': { post: lifecycle('Cancel a batch') },
+  '/api/v1/batches/{id}/retry-failed': { post: lifecycle('Requeue the failed items') },
+  '/batch/start': { post: seed('Start a batch of photo_ids or item_ids', SeedStartResult, SeedStartBody) },
+  '/batch/{id}/pause': { post: seed('Pause', SeedCommandResult) },
+  '/batch/{id}/resume': { post: seed('Resume', SeedCommandResult) },
+  '/batch/{id}/cancel': { post: seed('Cancel', SeedCommandResult) },
+  '/batch/{id}/status': { get: seed('Status', SeedBatchStatus) },
+  '/batch/list': { get: seed("All the user's batches", SeedBatchList) },
+  '/batch/recover': { post: seed('Recover interrupted batches', SeedRecoverResult) },
+  '/batch/cleanup': { post: seed('Clean up old ended batches', SeedCleanupResult, SeedCleanupBody) },
+  '/healthz': { get: { summary: 'The process is up', ok: 200, errors: [], tag: 'operations', public: true } },
+  '/readyz': {
+    get: {
+      summary: 'NATS and PostgreSQL reachable',
+      ok: 200,
+      errors: [503],
+      tag: 'operations',
+      public: true,
+    },
+  },
+  '/metrics': {
+    get: {
+      summary: 'Prometheus metrics',
+      ok: 200,
+      media: 'text/plain',
+      errors: [],
+      tag: 'operations',
+      public: true,
+    },
+  },
+};
+
+function operation(path: string, route: Route): Schema {
+  const parameters = [
+    ...(path.includes('{id}') ? id : []),
+    ...Object.entries(route.query?.shape ?? {}).map(([name, schema]) => ({
+      name,
+      in: 'query',
+      required: false,
+      schema: schemaOf(schema as z.ZodType, 'input'),
+    })),
+  ];
+  const answer = route.answer
+    ? { content: { [route.media ?? 'application/json']: { schema: schemaOf(route.answer, 'output') } } }
+    : route.media
+      ? { content: { [route.media]: { schema: { type: 'string' } } } }
+      : {};
+  return {
+    summary: route.summary,
+    tags: [route.tag],
+    ...(route.public ? { security: [] } : {}),
+    ...(parameters.length > 0 ? { parameters } : {}),
+    ...(route.body
+      ? {
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: schemaOf(route.body, 'input') } },
+          },
+        }
+      : {}),
+    responses: {
+      [route.ok]: { description: route.ok === 204 ? 'done, no content' : 'success', ...answer },
+      ...Object.fromEntries(
+        [...new Set(route.errors)].map((status) => [
+          status,
+          {
+            description: ERROR_TEXT[status],
+            content: { 'application/json': { schema: { $ref: '#/components/schemas/ApiError' } } },
+          },
+        ]),
+      ),
+    },
+  };
+}
+
+/** The OpenAPI 3.1 document of the REST API, generated from the contracts' zod schemas. */
+export function openApiDocument(): Schema {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'Batch platform API',
+      version: '1.0.0',
+      description:
+        'Resumable batch jobs. Every route but the operations ones needs Authorization: Bearer <JWT>; ' +
+        "another user's resources are 404. Errors are {error: {code, message, details?}}.",
+    },
+    security: [{ bearer: [] }],
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },
+      schemas: { ApiError: schemaOf(ApiErrorBody, 'output') },
+    },
+    paths: Object.fromEntries(
+      Object.entries(ROUTES).map(([path, methods]) => [
+        path,
+        Object.fromEntries(
+          Object.entries(methods).map(([method, route]) => [method, operation(path, route)]),
+        ),
+      ]),
+    ),
+  };
+}

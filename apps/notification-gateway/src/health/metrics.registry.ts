@@ -1,0 +1,76 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { DataSource } from 'typeorm';
+
+export interface GatewayMetrics {
+  registry: Registry;
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
+}
+
+/**
+ * Prometheus metrics: the gateway's requests and latencies, and — read from the batches read model
+ * at each scrape — batches by status and items settled (rate() of it is items/s; the gauge
+ * `batch_items_settled_per_second` is that rate between the last two scrapes).
+ */
+export function createMetrics(ds: DataSource): GatewayMetrics {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests answered, by method, route and status',
+    labelNames: ['method', 'route', 'status'],
+    registers: [registry],
+  });
+  const latency = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency, by method and route',
+    labelNames: ['method', 'route'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'batches',
+    help: 'Batches in the read model, by status',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const rows: { status: string; count: string }[] = await ds.query(
+        'SELECT status, count(*) AS count FROM batches GROUP BY status',
+      );
+      this.reset();
+      for (const row of rows) this.set({ status: row.status }, Number(row.count));
+    },
+  });
+  let previous: { settled: number; at: number } | undefined;
+  let perSecond = 0;
+  new Gauge({
+    name: 'batch_items_settled',
+    help: 'Items completed or failed, over all batches in the read model',
+    registers: [registry],
+    async collect() {
+      const [row]: { settled: string }[] = await ds.query(
+        'SELECT COALESCE(SUM(processed_count + failed_count), 0) AS settled FROM batches',
+      );
+      const settled = Number(row?.settled ?? 0);
+      const at = Date.now();
+      if (previous && at > previous.at)
+        perSecond = Math.max(0, (settled - previous.settled) / ((at - previous.at) / 1000));
+      previous = { settled, at };
+      this.set(settled);
+    },
+  });
+  new Gauge({
+    name: 'batch_items_settled_per_second',
+    help: 'Items settled per second between the last two scrapes',
+    registers: [registry],
+    collect() {
+      this.set(perSecond);
+    },
+  });
+  return {
+    registry,
+    observeRequest(method, route, status, seconds) {
+      requests.inc({ method, route, status: String(status) });
+      latency.observe({ method, route }, seconds);
+    },
+  };
+}

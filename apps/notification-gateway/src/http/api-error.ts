@@ -1,0 +1,63 @@
+import type { ApiErrorBody, ApiErrorCode, CommandError, FieldIssue } from '@batch/contracts';
+
+const STATUS: Record<ApiErrorCode, number> = {
+  bad_request: 400,
+  unauthorized: 401,
+  not_found: 404,
+  conflict: 409,
+  payload_too_large: 413,
+  validation: 422,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** An answer the API gives on purpose: its status follows from its code. */
+export class ApiError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ApiErrorCode,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+    this.status = STATUS[code];
+  }
+
+  get body(): ApiErrorBody {
+    return {
+      error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) },
+    };
+  }
+}
+
+export const validationError = (what: string, issues: FieldIssue[]): ApiError =>
+  new ApiError(
+    'validation',
+    `invalid ${what}: ${issues.map((issue) => `${issue.field}: ${issue.message}`).join('; ')}`,
+    issues,
+  );
+
+/** The orchestrator's typed refusals, as the API answers them. */
+export function fromCommandError(error: CommandError): ApiError {
+  switch (error.code) {
+    case 'not_found':
+      return new ApiError('not_found', error.message);
+    case 'already_exists':
+    case 'invalid_state':
+    case 'nothing_failed':
+    case 'conflict':
+      return new ApiError('conflict', error.message, { reason: error.code });
+    case 'validation':
+      return new ApiError('validation', error.message, error.details);
+    case 'unavailable':
+      return new ApiError('unavailable', 'the batch service is unavailable, try again shortly');
+    case 'internal':
+      return new ApiError('internal', 'the batch service failed to answer; the error was logged');
+    default: {
+      const unhandled: never = error.code;
+      throw new Error(`unhandled command error ${String(unhandled)}`);
+    }
+  }
+}

@@ -1,0 +1,15 @@
+import type { NextFunction, Request, Response } from 'express';
+import type { GatewayMetrics } from '../health/metrics.registry.js';
+
+/** Counts and times every answered request by its route pattern (never by raw path: ids are unbounded). */
+export const requestMetrics =
+  (metrics: GatewayMetrics) =>
+  (request: Request, response: Response, next: NextFunction): void => {
+    const started = process.hrtime.bigint();
+    response.once('finish', () => {
+      const route = request.route ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+      metrics.observeRequest(request.method, route, response.statusCode, seconds);
+    });
+    next();
+  };

@@ -1,0 +1,21 @@
+import 'reflect-metadata';
+import { GatewayConfig } from './config/gateway.config.js';
+import { createGatewayApp } from './gateway.app.js';
+import { RUNTIME, type GatewayRuntime } from './infrastructure/gateway-runtime.js';
+
+/** The notification gateway: the public REST API over the services' NATS API. */
+const settings = GatewayConfig.safeParse(process.env);
+if (!settings.success) {
+  for (const issue of settings.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+  process.exit(2);
+}
+const config = settings.data;
+const app = await createGatewayApp(config);
+await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
+const runtime = app.get<GatewayRuntime>(RUNTIME);
+runtime.logger.info(
+  { url: `http://localhost:${config.GATEWAY_PORT}`, nats: config.NATS_URL },
+  'notification-gateway ready',
+);
+process.once('SIGTERM', () => void app.close().then(() => runtime.close()));
+process.once('SIGINT', () => void app.close().then(() => runtime.close()));

@@ -1,0 +1,42 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { z } from 'zod';
+import type {
+  OrchestratorCommandName,
+  OrchestratorCommands,
+  OrchestratorQueries,
+  OrchestratorQueryName,
+} from '@batch/contracts';
+import { request } from '@batch/messaging';
+import { fromCommandError } from '../http/api-error.js';
+import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
+
+/** The orchestrator's commands and queries over NATS request/reply; a refusal becomes the API's error. */
+@Injectable()
+export class OrchestratorClient {
+  constructor(@Inject(RUNTIME) private readonly runtime: GatewayRuntime) {}
+
+  command<R, N extends OrchestratorCommandName = OrchestratorCommandName>(
+    name: N,
+    payload: z.input<(typeof OrchestratorCommands)[N]>,
+  ): Promise<R> {
+    return this.ask(this.runtime.names.command(name), payload);
+  }
+
+  query<R, N extends OrchestratorQueryName = OrchestratorQueryName>(
+    name: N,
+    payload: z.input<(typeof OrchestratorQueries)[N]>,
+  ): Promise<R> {
+    return this.ask(this.runtime.names.query(name), payload);
+  }
+
+  private async ask<R>(subject: string, payload: unknown): Promise<R> {
+    const reply = await request<R>(
+      this.runtime.nc,
+      subject,
+      payload,
+      this.runtime.config.ORCHESTRATOR_TIMEOUT_MS,
+    );
+    if (!reply.ok) throw fromCommandError(reply.error);
+    return reply.result;
+  }
+}
