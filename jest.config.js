@@ -10,6 +10,8 @@ const projects = ['libs', 'apps'].flatMap((group) =>
         .map((name) => projectConfig(join(root, group, name), name))
     : [],
 );
+// `npm start`'s launcher keeps its specs next to its sources, without a src folder.
+projects.push({ ...projectConfig(join(root, 'tools/start'), 'start'), testMatch: ['<rootDir>/*.spec.ts'] });
 
 export default {
   projects,
