@@ -1,0 +1,124 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { ResultLine } from '@batch/client';
+import {
+  freePort,
+  startService,
+  testDatabase,
+  testNats,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@batch/testing';
+import { SignJWT } from 'jose';
+
+jest.setTimeout(180_000);
+
+const launcher = fileURLToPath(new URL('../bin/batchctl.mjs', import.meta.url));
+const SECRET = 'batchctl-e2e-secret';
+const ITEMS = 2_000;
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let nats: TestNats;
+let database: TestDatabase;
+const services: ServiceProcess[] = [];
+let directory: string;
+let cliEnv: Record<string, string>;
+
+/** The CLI as a user runs it (`npx batchctl`): its bin launcher, in the user's directory. */
+const batchctl = (...args: string[]): Promise<Run> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [launcher, ...args], {
+      cwd: directory,
+      env: { ...process.env, ...cliEnv },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, ...out }));
+  });
+
+beforeAll(async () => {
+  nats = await testNats();
+  database = await testDatabase();
+  const env = {
+    NATS_URL: nats.url,
+    NATS_NAMESPACE: nats.namespace,
+    DATABASE_URL: database.url,
+    DATABASE_SCHEMA: database.schema,
+  };
+  services.push(await startService('batch-orchestrator', env));
+  services.push(await startService('generation-worker', env));
+  const port = await freePort();
+  services.push(
+    await startService('notification-gateway', {
+      ...env,
+      GATEWAY_PORT: String(port),
+      AUTH_JWT_SECRET: SECRET,
+    }),
+  );
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject('batchctl-user')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(SECRET));
+  cliEnv = { BATCH_API_URL: `http://127.0.0.1:${port}`, BATCH_API_TOKEN: token };
+  directory = await mkdtemp(join(tmpdir(), 'batchctl-e2e-'));
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all(services.map((service) => service.kill()));
+  await rm(directory, { recursive: true, force: true });
+  await database?.close();
+  await nats?.close();
+});
+
+describe('batchctl against the gateway, orchestrator and worker', () => {
+  it('creates a batch from a 2,000-line JSONL file, watches it complete and exports every result', async () => {
+    const lines = Array.from({ length: ITEMS }, (_, index) =>
+      JSON.stringify(
+        index % 2 === 0 ? { id: `item-${index}`, topic: `topic ${index}` } : { topic: `topic ${index}` },
+      ),
+    );
+    await writeFile(join(directory, 'items.jsonl'), `${lines.join('\n')}\n`);
+
+    const created = await batchctl('create', 'items.jsonl', '--name', 'from the CLI');
+    expect(created).toMatchObject({ code: 0 });
+    const batchId = created.stdout.trim();
+    expect(batchId).toMatch(/^[A-Za-z0-9_-]+$/);
+
+    const watched = await batchctl('watch', batchId);
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(
+      new RegExp(`batch ${batchId} completed.*: ${ITEMS} completed, 0 failed of ${ITEMS}`),
+    );
+
+    const exported = await batchctl('export', batchId, '--out', 'results.jsonl');
+    expect(exported).toMatchObject({ code: 0, stderr: `exported ${ITEMS} results to results.jsonl\n` });
+    const results = (await readFile(join(directory, 'results.jsonl'), 'utf8'))
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line) as ResultLine);
+    expect(results).toHaveLength(ITEMS);
+    // Ids as the file gave them, or its 1-based line number where it gave none.
+    const expectedIds = lines.map((_, index) => (index % 2 === 0 ? `item-${index}` : String(index + 1)));
+    expect(new Set(results.map((result) => result.item_id))).toEqual(new Set(expectedIds));
+  });
+
+  it('reports an API error as its code and message, with exit code 1 and no stack trace', async () => {
+    const run = await batchctl('status', 'no-such-batch');
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^error: not_found: .+\n$/);
+  });
+});

@@ -1,0 +1,95 @@
+import { isApiError, type ApiError } from '@batch/client';
+import { isValidationError } from '@batch/contracts';
+import { UsageError, type Command, type CommandContext } from './command-line.js';
+import { createCommand } from './commands/create.command.js';
+import { exportCommand } from './commands/export.command.js';
+import { itemsCommand } from './commands/items.command.js';
+import {
+  cancelCommand,
+  discardCommand,
+  pauseCommand,
+  resumeCommand,
+  retryFailedCommand,
+  startCommand,
+} from './commands/lifecycle.command.js';
+import { listCommand } from './commands/list.command.js';
+import { cleanupCommand, recoverCommand } from './commands/maintenance.command.js';
+import { statusCommand } from './commands/status.command.js';
+import { watchCommand } from './commands/watch.command.js';
+
+const COMMANDS: Command[] = [
+  createCommand,
+  watchCommand,
+  statusCommand,
+  listCommand,
+  itemsCommand,
+  exportCommand,
+  startCommand,
+  pauseCommand,
+  resumeCommand,
+  cancelCommand,
+  retryFailedCommand,
+  discardCommand,
+  recoverCommand,
+  cleanupCommand,
+];
+
+const EXIT_USAGE = 2;
+
+function usage(): string {
+  const width = Math.max(...COMMANDS.map((command) => command.name.length));
+  return [
+    'usage: batchctl <command> [options] [--url URL] [--token JWT]',
+    '',
+    'commands:',
+    ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
+    '',
+    'settings: BATCH_API_URL (default http://localhost:3000) and BATCH_API_TOKEN, or --url and --token.',
+    "'batchctl <command> --help' shows a command's options.",
+    '',
+  ].join('\n');
+}
+
+/** Runs one command line; resolves with the exit code. Errors are reported here, not thrown. */
+export async function runCli(argv: string[], context: CommandContext): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage());
+    return name === undefined ? EXIT_USAGE : 0;
+  }
+  const command = COMMANDS.find((candidate) => candidate.name === name);
+  if (command === undefined) {
+    process.stderr.write(`error: unknown command "${name}"\n\n${usage()}`);
+    return EXIT_USAGE;
+  }
+  if (args.includes('--help') || args.includes('-h')) {
+    process.stdout.write(`usage: batchctl ${command.usage}\n${command.summary}\n`);
+    return 0;
+  }
+  try {
+    return await command.run(args, context);
+  } catch (error) {
+    process.stderr.write(reportOf(error));
+    return error instanceof UsageError ? EXIT_USAGE : 1;
+  }
+}
+
+/** What the user sees of a failure: its code and message, the fields at fault; never a stack. */
+export function reportOf(error: unknown): string {
+  if (isApiError(error)) return `error: ${error.code}: ${error.message}\n${fieldsOf(error)}`;
+  if (isValidationError(error))
+    return `error: validation: invalid ${error.what}\n${error.issues.map((issue) => `  ${issue.field}: ${issue.message}\n`).join('')}`;
+  return `error: ${error instanceof Error ? error.message : String(error)}\n`;
+}
+
+/** The fields a validation error names, one per line. */
+const fieldsOf = (error: ApiError): string =>
+  Array.isArray(error.details) && error.details.every(isFieldIssue)
+    ? error.details.map((issue) => `  ${issue.field}: ${issue.message}\n`).join('')
+    : '';
+
+const isFieldIssue = (value: unknown): value is { field: string; message: string } =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as Record<string, unknown>)['field'] === 'string' &&
+  typeof (value as Record<string, unknown>)['message'] === 'string';

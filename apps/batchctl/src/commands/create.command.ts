@@ -1,0 +1,72 @@
+import { readFile } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { BatchConfig, parse } from '@batch/contracts';
+import {
+  connect,
+  jsonOption,
+  parseCommandLine,
+  positionalsOf,
+  UsageError,
+  type Command,
+} from '../command-line.js';
+import { openItemsFile } from '../items-file.js';
+import { uploadProgress } from '../progress.js';
+import { watchUntilEnded } from './watch.command.js';
+
+export const createCommand: Command = {
+  name: 'create',
+  usage:
+    'create <file.jsonl|file.csv> [--name N] [--config \'{"provider":"template"}\' | --config-file f.json] [--no-start] [--watch]',
+  summary: 'create a batch from a JSONL or CSV file of items, print its id',
+  async run(args, { env, cwd }) {
+    const { values, positionals } = parseCommandLine(createCommand, args, {
+      name: { type: 'string' },
+      config: { type: 'string' },
+      'config-file': { type: 'string' },
+      'no-start': { type: 'boolean' },
+      watch: { type: 'boolean' },
+    });
+    const [file] = positionalsOf(createCommand, positionals, ['file']);
+    if (values['no-start'] && values.watch)
+      throw new UsageError(
+        '--watch follows a running batch; it cannot go with --no-start',
+        createCommand.usage,
+      );
+    const client = connect(values, env);
+    const config = await configOf(values.config, values['config-file'], cwd);
+    const itemsFile = await openItemsFile(resolve(cwd, file));
+    const progress = uploadProgress(itemsFile.size);
+    const autoStart = !values['no-start'];
+    const batch = await client
+      .createLargeBatch({
+        name: values.name ?? basename(file),
+        config,
+        items: itemsFile.items,
+        autoStart,
+        onProgress: (uploaded) => progress.update(uploaded, itemsFile.bytesRead()),
+      })
+      .finally(() => progress.stop());
+    process.stderr.write(
+      `created batch ${batch.batch_id} with ${batch.total_items} items${autoStart ? ', started' : `; start it with: batchctl start ${batch.batch_id}`}\n`,
+    );
+    process.stdout.write(`${batch.batch_id}\n`);
+    return values.watch ? watchUntilEnded(client, batch.batch_id) : 0;
+  },
+};
+
+/** The config of `--config` or `--config-file`, checked before any item is read or sent. */
+async function configOf(
+  inline: string | undefined,
+  file: string | undefined,
+  cwd: string,
+): Promise<BatchConfig | undefined> {
+  if (inline !== undefined && file !== undefined)
+    throw new UsageError('give --config or --config-file, not both', createCommand.usage);
+  const text = inline ?? (file === undefined ? undefined : await readFile(resolve(cwd, file), 'utf8'));
+  if (text === undefined) return undefined;
+  return parse(
+    BatchConfig,
+    jsonOption(createCommand, inline === undefined ? 'config-file' : 'config', text),
+    'config',
+  );
+}
