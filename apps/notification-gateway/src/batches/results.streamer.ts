@@ -16,19 +16,20 @@ export class ResultsStreamer {
   constructor(@Inject(RUNTIME) private readonly runtime: GatewayRuntime) {}
 
   async stream(userId: string, batchId: string, response: Response): Promise<void> {
+    const pageAfter = (afterItemId?: string) =>
+      resultsPage(this.runtime.ds, { userId, batchId, afterItemId, limit: PAGE_SIZE });
+    // The first page before the headers: a failure here is still an error answer, not a cut stream.
+    let page = await pageAfter();
     response.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
     response.setHeader('Content-Disposition', `attachment; filename="${batchId}.jsonl"`);
     const closed = new AbortController();
     response.once('close', () => closed.abort());
-    let afterItemId: string | undefined;
     try {
-      while (!closed.signal.aborted) {
-        const page = await resultsPage(this.runtime.ds, { userId, batchId, afterItemId, limit: PAGE_SIZE });
-        if (page.length === 0) break;
+      while (!closed.signal.aborted && page.length > 0) {
         const text = page.map((line) => JSON.stringify(line)).join('\n') + '\n';
         if (!response.write(text)) await once(response, 'drain', { signal: closed.signal });
-        afterItemId = page.at(-1)?.item_id;
         if (page.length < PAGE_SIZE) break;
+        page = await pageAfter(page.at(-1)?.item_id);
       }
     } catch (error) {
       // A client that went away is not an error of ours.

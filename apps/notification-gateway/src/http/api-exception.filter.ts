@@ -49,6 +49,9 @@ export class ApiExceptionFilter implements ExceptionFilter {
     const apiError = toApiError(error);
     if (apiError.status >= 500) this.runtime.logger.error({ err: error }, `request failed: ${apiError.code}`);
     if (response.headersSent) return void response.destroy();
+    // A route that set a stream's headers before failing still answers the error as JSON.
+    response.removeHeader('Content-Type');
+    response.removeHeader('Content-Disposition');
     if (apiError.code === 'rate_limited' && !response.getHeader('Retry-After'))
       response.setHeader('Retry-After', '1');
     response.status(apiError.status).json(apiError.body);

@@ -1,0 +1,126 @@
+import { SignJWT } from 'jose';
+import {
+  freePort,
+  startService,
+  testDatabase,
+  testNats,
+  watchEvents,
+  type EventWatcher,
+  type ServiceProcess,
+  type TestDatabase,
+  type TestNats,
+} from '@batch/testing';
+
+export const SECRET = 'gateway-e2e-secret';
+
+/** A token for `sub`, signed like the dev token (HS256 with the gateway's secret). */
+export const tokenFor = (sub: string, expiresIn = '1h', secret = SECRET): Promise<string> =>
+  new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(new TextEncoder().encode(secret));
+
+export interface Answer<T = unknown> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+/** One user's view of the API: JSON in, status + parsed body out (no client library in between). */
+export interface Caller {
+  token: string;
+  call<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>>;
+}
+
+/** Real NATS + PostgreSQL, orchestrator, worker and gateway as child processes. */
+export interface Platform {
+  nats: TestNats;
+  database: TestDatabase;
+  watcher: EventWatcher;
+  baseUrl: string;
+  env(extra?: Record<string, string>): Record<string, string>;
+  orchestrator: ServiceProcess;
+  /** Starts an orchestrator again after a test stopped or killed it. */
+  restartOrchestrator(): Promise<void>;
+  /** Starts another gateway (its own port and settings); stopped with the platform. */
+  gateway(extra?: Record<string, string>): Promise<{ baseUrl: string; process: ServiceProcess }>;
+  as(sub: string, baseUrl?: string): Promise<Caller>;
+  close(): Promise<void>;
+}
+
+export async function call<T>(
+  baseUrl: string,
+  token: string | undefined,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<Answer<T>> {
+  const response = await fetch(`${baseUrl}${path}`, {
+    method,
+    headers: {
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  const isJson = response.headers.get('content-type')?.includes('application/json');
+  return {
+    status: response.status,
+    body: (isJson && text ? JSON.parse(text) : text) as T,
+    headers: response.headers,
+  };
+}
+
+export async function startPlatform(workerEnv: Record<string, string> = {}): Promise<Platform> {
+  const nats = await testNats();
+  const database = await testDatabase();
+  const processes: ServiceProcess[] = [];
+  const env = (extra: Record<string, string> = {}) => ({
+    NATS_URL: nats.url,
+    NATS_NAMESPACE: nats.namespace,
+    DATABASE_URL: database.url,
+    DATABASE_SCHEMA: database.schema,
+    AUTH_JWT_SECRET: SECRET,
+    ...extra,
+  });
+  const orchestrator = await startService('batch-orchestrator', env());
+  processes.push(orchestrator, await startService('generation-worker', env(workerEnv)));
+  const watcher = await watchEvents(nats.nc, nats.names);
+  const gateway = async (extra: Record<string, string> = {}) => {
+    const port = await freePort();
+    const process = await startService('notification-gateway', env({ GATEWAY_PORT: String(port), ...extra }));
+    processes.push(process);
+    return { baseUrl: `http://127.0.0.1:${port}`, process };
+  };
+  const { baseUrl } = await gateway();
+  const platform: Platform = {
+    nats,
+    database,
+    watcher,
+    baseUrl,
+    env,
+    orchestrator,
+    restartOrchestrator: async () => {
+      platform.orchestrator = await startService('batch-orchestrator', env());
+      processes.push(platform.orchestrator);
+    },
+    gateway,
+    as: async (sub, url = baseUrl) => {
+      const token = await tokenFor(sub);
+      return { token, call: (method, path, body) => call(url, token, method, path, body) };
+    },
+    close: async () => {
+      await Promise.all(processes.map((process) => process.kill()));
+      await watcher.close();
+      await database.close();
+      await nats.close();
+    },
+  };
+  return platform;
+}
+
+export const itemsOf = (count: number, prefix = 'item') =>
+  Array.from({ length: count }, (_, index) => ({ id: `${prefix}-${index}`, topic: `topic number ${index}` }));
