@@ -162,6 +162,22 @@ describe('a batch through the REST API', () => {
     expect(again.body).toMatchObject({ status: 'completed', processed_count: 4, failed_count: 2 });
   });
 
+  it('ends failed when every item failed, and retry-failed reopens it with the failures requeued', async () => {
+    const broken = (id: string) => ({ id, topic: 'broken', parameters: { simulateError: 'permanent' } });
+    const created = await alice.call<BatchView>('POST', '/api/v1/batches', {
+      items: [broken('x'), broken('y')],
+    });
+    const batchId = created.body.batch_id;
+    await platform.watcher.until(has(batchId, 'BatchFailed'));
+    expect((await alice.call<BatchView>('GET', `/api/v1/batches/${batchId}`)).body).toMatchObject({
+      status: 'failed',
+      failed_count: 2,
+      processed_count: 0,
+    });
+    const retried = await alice.call<BatchView>('POST', `/api/v1/batches/${batchId}/retry-failed`);
+    expect(retried.body).toMatchObject({ status: 'running', failed_count: 0, pending_count: 2 });
+  });
+
   it('takes a large batch in chunks: create without start, add items, start', async () => {
     const created = await alice.call<BatchView>('POST', '/api/v1/batches', {
       name: 'chunked',
