@@ -44,7 +44,14 @@ export interface Platform {
   orchestrator: ServiceProcess;
   /** Starts an orchestrator again after a test stopped or killed it. */
   restartOrchestrator(): Promise<void>;
-  /** Starts another gateway (its own port and settings); stopped with the platform. */
+  /** The generation worker; while it is stopped, started batches stay `running` with nothing done. */
+  worker: ServiceProcess;
+  /** Starts a worker again (with the platform's worker settings) after a test stopped or killed it. */
+  restartWorker(): Promise<void>;
+  /**
+   * Starts another gateway with extra settings; stopped with the platform. It listens on
+   * `extra.GATEWAY_PORT` when given (a fixed port), else on a free port.
+   */
   gateway(extra?: Record<string, string>): Promise<{ baseUrl: string; process: ServiceProcess }>;
   as(sub: string, baseUrl?: string): Promise<Caller>;
   close(): Promise<void>;
@@ -87,11 +94,12 @@ export async function startPlatform(workerEnv: Record<string, string> = {}): Pro
     ...extra,
   });
   const orchestrator = await startService('batch-orchestrator', env());
-  processes.push(orchestrator, await startService('generation-worker', env(workerEnv)));
+  const worker = await startService('generation-worker', env(workerEnv));
+  processes.push(orchestrator, worker);
   const watcher = await watchEvents(nats.nc, nats.names);
   const gateway = async (extra: Record<string, string> = {}) => {
-    const port = await freePort();
-    const process = await startService('notification-gateway', env({ GATEWAY_PORT: String(port), ...extra }));
+    const port = extra.GATEWAY_PORT ? Number(extra.GATEWAY_PORT) : await freePort();
+    const process = await startService('notification-gateway', env({ ...extra, GATEWAY_PORT: String(port) }));
     processes.push(process);
     return { baseUrl: `http://127.0.0.1:${port}`, process };
   };
@@ -106,6 +114,11 @@ export async function startPlatform(workerEnv: Record<string, string> = {}): Pro
     restartOrchestrator: async () => {
       platform.orchestrator = await startService('batch-orchestrator', env());
       processes.push(platform.orchestrator);
+    },
+    worker,
+    restartWorker: async () => {
+      platform.worker = await startService('generation-worker', env(workerEnv));
+      processes.push(platform.worker);
     },
     gateway,
     as: async (sub, url = baseUrl) => {
