@@ -1,8 +1,10 @@
+import { cpus, loadavg, totalmem } from 'node:os';
 import { connect } from '@nats-io/transport-node';
 import { ensureInfrastructure, removeNamespace, uniqueNamespace } from '@batch/testing';
+import { apiBench, LOAD_HEAD } from './api.bench.js';
 import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
-import { printTable } from './report.js';
+import { printGrid, printTable } from './report.js';
 
 /** `npm run bench`: measures on real servers (found or started like the tests') and prints tables. */
 const infrastructure = await ensureInfrastructure();
@@ -10,6 +12,9 @@ Object.assign(process.env, infrastructure.env);
 const nc = await connect({ servers: infrastructure.env.NATS_URL, name: 'bench' });
 const namespace = uniqueNamespace('bench');
 console.log(`bench on NATS ${infrastructure.env.NATS_URL} (${nc.info?.version}), namespace ${namespace}`);
+console.log(
+  `machine: ${cpus().length} × ${cpus()[0]?.model}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, load average ${loadavg()[0]!.toFixed(2)}`,
+);
 try {
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'event-store')
@@ -19,6 +24,17 @@ try {
       'Batch engine (orchestrator + 2 workers as processes)',
       await engineBench(nc, namespace, infrastructure.env.NATS_URL),
     );
+  if (!only || only === 'api') {
+    // A namespace of its own: the engine section leaves a million events in the shared one.
+    const { load, figures } = await apiBench(`${namespace}_api`, infrastructure.env.NATS_URL);
+    printGrid(
+      'REST API load (gateway + orchestrator + worker as processes; load from this process)',
+      LOAD_HEAD,
+      load,
+    );
+    printTable('REST API memory and uploads', figures);
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
 } finally {
   await removeNamespace(nc, namespace);
   await nc.close();

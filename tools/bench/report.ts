@@ -17,18 +17,27 @@ export async function timed<T>(run: () => Promise<T>): Promise<{ ms: number; res
 }
 
 export function printTable(title: string, figures: Figure[]): void {
-  const rows = figures.map((figure) => [
-    figure.name,
-    figure.value.toLocaleString('en-US'),
-    figure.unit,
-    figure.note ?? '',
-  ]);
-  const widths = [0, 1, 2, 3].map((column) => Math.max(...rows.map((row) => row[column]!.length), 4));
-  console.log(`\n## ${title}\n`);
-  console.log(
-    `| ${['figure', 'value', 'unit', 'note'].map((head, column) => head.padEnd(widths[column]!)).join(' | ')} |`,
+  printGrid(
+    title,
+    ['figure', 'value', 'unit', 'note'],
+    figures.map((figure) => [
+      figure.name,
+      figure.value.toLocaleString('en-US'),
+      figure.unit,
+      figure.note ?? '',
+    ]),
   );
-  console.log(`| ${widths.map((width) => '-'.repeat(width)).join(' | ')} |`);
-  for (const row of rows)
-    console.log(`| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`);
+}
+
+/** A markdown table of any columns. */
+export function printGrid(title: string, head: string[], rows: string[][]): void {
+  const widths = head.map((name, column) =>
+    Math.max(name.length, ...rows.map((row) => row[column]!.length), 4),
+  );
+  const line = (cells: string[]) =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log(`\n## ${title}\n`);
+  console.log(line(head));
+  console.log(line(widths.map((width) => '-'.repeat(width))));
+  for (const row of rows) console.log(line(row));
 }

@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BatchView } from '@batch/contracts';
+import { BATCHES, setting, type ApiPlatform } from './api-platform.js';
+import { runBatchctl, writeItemsFile } from './batchctl-runner.js';
+import { mib, rate, type Figure } from './report.js';
+import { sampleRss } from './rss-sampler.js';
+
+const REST_ITEMS = setting('BENCH_API_ITEMS', 100_000);
+const CLI_ITEMS = setting('BENCH_CLI_ITEMS', 1_000_000);
+
+const count = (value: number) => value.toLocaleString('en-US');
+export const itemsOf = (size: number) =>
+  Array.from({ length: size }, (_, index) => ({ id: `item-${index}`, topic: `topic number ${index}` }));
+
+/** One POST with all the items (autoStart false), timed to the answer; the batch is discarded after. */
+export async function restCreate(platform: ApiPlatform): Promise<Figure[]> {
+  const body = JSON.stringify({ name: 'bench-rest', items: itemsOf(REST_ITEMS), autoStart: false });
+  const gateway = sampleRss(platform.gateway.child.pid!);
+  const startedAt = performance.now();
+  const batch = await platform.call<BatchView>('POST', BATCHES, body);
+  const ms = performance.now() - startedAt;
+  const usage = gateway.stop();
+  await platform.call('DELETE', `${BATCHES}/${batch.batch_id}`);
+  return [
+    {
+      name: `create a ${count(REST_ITEMS)}-item batch: one POST ${BATCHES}`,
+      value: Math.round(ms),
+      unit: 'ms',
+      note: `body ${mib(Buffer.byteLength(body))} MiB, ${count(rate(REST_ITEMS, ms))} items/s, autoStart false`,
+    },
+    { name: 'gateway peak RSS during that POST', value: usage.peakMib, unit: 'MiB' },
+  ];
+}
+
+/** `batchctl create <file> --no-start` on a JSONL file of CLI_ITEMS lines; the batch is discarded after. */
+export async function cliCreate(platform: ApiPlatform): Promise<Figure[]> {
+  const directory = await mkdtemp(join(tmpdir(), 'bench-cli-'));
+  try {
+    const file = join(directory, 'items.jsonl');
+    const bytes = await writeItemsFile(file, CLI_ITEMS);
+    const startUp = await runBatchctl(['--help'], platform.baseUrl, platform.token);
+    const gateway = sampleRss(platform.gateway.child.pid!);
+    const run = await runBatchctl(['create', file, '--no-start'], platform.baseUrl, platform.token);
+    const gatewayUsage = gateway.stop();
+    await platform.call('DELETE', `${BATCHES}/${run.stdout}`);
+    return [
+      {
+        name: `batchctl create: ${count(CLI_ITEMS)}-line JSONL, --no-start`,
+        value: Math.round(run.ms / 100) / 10,
+        unit: 's',
+        note: `${count(rate(CLI_ITEMS, run.ms))} items/s, file ${mib(bytes)} MiB, spawn to exit`,
+      },
+      {
+        name: 'batchctl start-up alone (batchctl --help)',
+        value: Math.round(startUp.ms),
+        unit: 'ms',
+        note: 'launcher + CLI process, TypeScript loaded by swc',
+      },
+      {
+        name: 'batchctl peak RSS (the CLI process)',
+        value: run.usage.peakMib,
+        unit: 'MiB',
+        note: `${run.usage.peakTreeMib} MiB with its npm-bin launcher; sampled every 250 ms`,
+      },
+      { name: 'gateway peak RSS during that upload', value: gatewayUsage.peakMib, unit: 'MiB' },
+    ];
+  } finally {
+    await rm(directory, { recursive: true, force: true });
+  }
+}
