@@ -16,23 +16,21 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   async onApplicationBootstrap(): Promise<void> {
     const { js, names, config } = this.runtime;
     const consumer = await js.consumers.get(names.workStream, WORKERS_CONSUMER);
+    const messageSlots = limiter(config.WORKER_CONCURRENCY);
     const itemSlots = limiter(config.WORKER_CONCURRENCY);
     this.messages = await consumer.consume({ max_messages: config.WORKER_CONCURRENCY * 2 });
     void (async () => {
       for await (const message of this.messages!) {
-        // Claimed from the moment it arrives: a message in process must not be redelivered.
+        // Claimed from the moment it arrives: a message waiting for a slot must not be redelivered.
         const heartbeat = setInterval(
           () => message.working(),
           Math.max(100, this.runtime.work.ackWaitMs / 3),
         );
-        const handled = this.handle(message, itemSlots)
-          .catch((error: unknown) => this.runtime.logger.error({ err: error }, 'work message not handled'))
-          .finally(() => clearInterval(heartbeat));
+        const handled = messageSlots(() => this.handle(message, itemSlots)).finally(() =>
+          clearInterval(heartbeat),
+        );
         this.inProcess.add(handled);
         void handled.finally(() => this.inProcess.delete(handled));
-        // The next message only once a slot is free: work left in the stream goes to idle workers,
-        // and a pause or cancel purges it instead of this worker generating it anyway.
-        while (this.inProcess.size >= config.WORKER_CONCURRENCY) await Promise.race(this.inProcess);
       }
     })();
   }
