@@ -149,8 +149,10 @@ describe('errors', () => {
   });
 });
 
-/** A TCP relay to PostgreSQL that the test can cut, like a network failure. */
-async function relayTo(port: number): Promise<{ port: number; cut(): void; server: Server }> {
+/** A TCP relay to a server that the test can cut and restore, like a network failure. */
+async function relayTo(
+  port: number,
+): Promise<{ port: number; cut(): void; restore(): void; server: Server }> {
   const sockets = new Set<Socket>();
   let open = true;
   const server = createServer((client) => {
@@ -171,6 +173,9 @@ async function relayTo(port: number): Promise<{ port: number; cut(): void; serve
     cut: () => {
       open = false;
       sockets.forEach((socket) => socket.destroy());
+    },
+    restore: () => {
+      open = true;
     },
   };
 }
@@ -198,6 +203,30 @@ describe('when a backing service is unreachable', () => {
     );
     expect(results).toMatchObject({ status: 503, body: { error: { code: 'unavailable' } } });
     expect((await call(gateway.baseUrl, undefined, 'GET', '/healthz')).status).toBe(200);
+  });
+
+  it('answers 503 at once while NATS is cut off, and serves again once the gateway has reconnected', async () => {
+    const nats = new URL(platform.nats.url);
+    const relay = await relayTo(Number(nats.port || 4222));
+    afterAllClose.push(() => relay.server.close());
+    const gateway = await platform.gateway({ NATS_URL: `nats://127.0.0.1:${relay.port}` });
+    const path = `/api/v1/batches/${batch.batch_id}`;
+    expect((await call(gateway.baseUrl, alice.token, 'GET', path)).status).toBe(200);
+    relay.cut();
+    await gateway.process.waitForLine('NATS disconnect');
+    const answer = await call(gateway.baseUrl, alice.token, 'GET', path);
+    expect(answer).toMatchObject({
+      status: 503,
+      body: { error: { code: 'unavailable', message: expect.stringContaining('NATS') } },
+    });
+    const ready = await call(gateway.baseUrl, undefined, 'GET', '/readyz');
+    expect(ready).toMatchObject({
+      status: 503,
+      body: { error: { details: { nats: 'down', postgres: 'up' } } },
+    });
+    relay.restore();
+    await gateway.process.waitForLine('NATS reconnect');
+    expect((await call(gateway.baseUrl, alice.token, 'GET', path)).status).toBe(200);
   });
 
   it('answers 503 while no orchestrator answers, and serves again once one does', async () => {

@@ -43,7 +43,7 @@ export class HealthController {
   async ready() {
     const { nc, ds } = this.runtime;
     const [nats, postgres] = await Promise.all([
-      within(nc.isClosed() ? Promise.reject(new Error('closed')) : nc.flush()),
+      within(this.runtime.natsConnected() ? nc.flush() : Promise.reject(new Error('disconnected'))),
       within(ds.query('SELECT 1')),
     ]);
     const checks = { nats, postgres };

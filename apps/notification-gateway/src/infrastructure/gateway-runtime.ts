@@ -10,6 +10,8 @@ export interface GatewayRuntime {
   config: GatewayConfig;
   logger: Logger;
   nc: NatsConnection;
+  /** False from a lost NATS connection until the client has reconnected: requests fail fast then. */
+  natsConnected(): boolean;
   names: Names;
   ds: DataSource;
   close(): Promise<void>;
@@ -24,6 +26,15 @@ export async function openRuntime(config: GatewayConfig): Promise<GatewayRuntime
     name: 'notification-gateway',
     maxReconnectAttempts: -1,
   });
+  let natsConnected = true;
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === 'disconnect' || status.type === 'reconnect') {
+        natsConnected = status.type === 'reconnect';
+        logger.warn({ server: status.server }, `NATS ${status.type}`);
+      }
+    }
+  })();
   const ds = await createDataSource({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   // Replicas and services migrate under one advisory lock: whoever starts first creates the tables.
   await runMigrations(ds);
@@ -31,6 +42,7 @@ export async function openRuntime(config: GatewayConfig): Promise<GatewayRuntime
     config,
     logger,
     nc,
+    natsConnected: () => natsConnected,
     names: namesFor(config.NATS_NAMESPACE),
     ds,
     close: async () => {

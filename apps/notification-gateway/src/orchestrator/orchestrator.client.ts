@@ -7,7 +7,7 @@ import type {
   OrchestratorQueryName,
 } from '@batch/contracts';
 import { request } from '@batch/messaging';
-import { fromCommandError } from '../http/api-error.js';
+import { ApiError, fromCommandError } from '../http/api-error.js';
 import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
 
 /** The orchestrator's commands and queries over NATS request/reply; a refusal becomes the API's error. */
@@ -30,6 +30,9 @@ export class OrchestratorClient {
   }
 
   private async ask<R>(subject: string, payload: unknown): Promise<R> {
+    // While reconnecting, a request would wait out its whole timeout: answer at once instead.
+    if (!this.runtime.natsConnected())
+      throw new ApiError('unavailable', 'NATS is unreachable, try again shortly');
     const reply = await request<R>(
       this.runtime.nc,
       subject,
