@@ -11,8 +11,19 @@ if (!settings.success) {
 }
 const config = settings.data;
 const app = await createGatewayApp(config);
-await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
 const runtime = app.get<GatewayRuntime>(RUNTIME);
+try {
+  await app.listen(config.GATEWAY_PORT, config.GATEWAY_HOST);
+} catch (error) {
+  const inUse = (error as { code?: string }).code === 'EADDRINUSE';
+  runtime.logger.fatal(
+    inUse
+      ? `port ${config.GATEWAY_PORT} is in use: stop what listens there or set GATEWAY_PORT`
+      : `cannot listen on ${config.GATEWAY_HOST}:${config.GATEWAY_PORT}: ${(error as Error).message}`,
+  );
+  await runtime.close();
+  process.exit(1);
+}
 runtime.logger.info(
   { url: `http://localhost:${config.GATEWAY_PORT}`, nats: config.NATS_URL },
   'notification-gateway ready',
