@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { createClient, type BatchClient } from '@batch/client';
 import { freePort, startService, testDatabase, type ServiceProcess } from '@batch/testing';
 
 export const BATCHES = '/api/v1/batches';
@@ -20,8 +21,8 @@ export interface ApiPlatform {
   token: string;
   gateway: ServiceProcess;
   orchestrator: ServiceProcess;
-  /** One REST call with the bench user's token; throws on an answer that is not 2xx. */
-  call<T>(method: string, path: string, body?: string): Promise<T>;
+  /** The typed REST client with the bench user's token. */
+  client: BatchClient;
   close(): Promise<void>;
 }
 
@@ -67,17 +68,7 @@ export async function startApiPlatform(namespace: string, natsUrl: string): Prom
       .setExpirationTime('2h')
       .sign(new TextEncoder().encode(secret));
     const baseUrl = `http://127.0.0.1:${port}`;
-    const call = async <T>(method: string, path: string, body?: string): Promise<T> => {
-      const response = await fetch(`${baseUrl}${path}`, {
-        method,
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body }),
-      });
-      const text = await response.text();
-      if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${text.slice(0, 500)}`);
-      return (text ? JSON.parse(text) : undefined) as T;
-    };
-    return { baseUrl, token, gateway, orchestrator, call, close };
+    return { baseUrl, token, gateway, orchestrator, client: createClient({ baseUrl, token }), close };
   } catch (error) {
     await close();
     throw error;

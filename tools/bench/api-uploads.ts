@@ -1,7 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BatchView } from '@batch/contracts';
 import { BATCHES, setting, type ApiPlatform } from './api-platform.js';
 import { runBatchctl, writeItemsFile } from './batchctl-runner.js';
 import { mib, rate, type Figure } from './report.js';
@@ -16,19 +15,19 @@ export const itemsOf = (size: number) =>
 
 /** One POST with all the items (autoStart false), timed to the answer; the batch is discarded after. */
 export async function restCreate(platform: ApiPlatform): Promise<Figure[]> {
-  const body = JSON.stringify({ name: 'bench-rest', items: itemsOf(REST_ITEMS), autoStart: false });
+  const body = { name: 'bench-rest', items: itemsOf(REST_ITEMS), autoStart: false };
   const gateway = sampleRss(platform.gateway.child.pid!);
   const startedAt = performance.now();
-  const batch = await platform.call<BatchView>('POST', BATCHES, body);
+  const batch = await platform.client.createBatch(body);
   const ms = performance.now() - startedAt;
   const usage = gateway.stop();
-  await platform.call('DELETE', `${BATCHES}/${batch.batch_id}`);
+  await platform.client.discardBatch(batch.batch_id);
   return [
     {
       name: `create a ${count(REST_ITEMS)}-item batch: one POST ${BATCHES}`,
       value: Math.round(ms),
       unit: 'ms',
-      note: `body ${mib(Buffer.byteLength(body))} MiB, ${count(rate(REST_ITEMS, ms))} items/s, autoStart false`,
+      note: `body ${mib(Buffer.byteLength(JSON.stringify(body)))} MiB, ${count(rate(REST_ITEMS, ms))} items/s, autoStart false`,
     },
     { name: 'gateway peak RSS during that POST', value: usage.peakMib, unit: 'MiB' },
   ];
@@ -44,7 +43,7 @@ export async function cliCreate(platform: ApiPlatform): Promise<Figure[]> {
     const gateway = sampleRss(platform.gateway.child.pid!);
     const run = await runBatchctl(['create', file, '--no-start'], platform.baseUrl, platform.token);
     const gatewayUsage = gateway.stop();
-    await platform.call('DELETE', `${BATCHES}/${run.stdout}`);
+    await platform.client.discardBatch(run.stdout);
     return [
       {
         name: `batchctl create: ${count(CLI_ITEMS)}-line JSONL, --no-start`,

@@ -1,12 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { BatchView } from '@batch/contracts';
-import {
-  BATCHES,
-  BENCH_RATE_LIMIT,
-  BENCH_RATE_WINDOW_MS,
-  setting,
-  startApiPlatform,
-} from './api-platform.js';
+import { BENCH_RATE_LIMIT, BENCH_RATE_WINDOW_MS, setting, startApiPlatform } from './api-platform.js';
 import { loadRows } from './api-load.js';
 import { cliCreate, itemsOf, restCreate } from './api-uploads.js';
 import { mib, type Figure } from './report.js';
@@ -26,8 +19,12 @@ export async function apiBench(namespace: string, natsUrl: string): Promise<ApiB
   try {
     const batchIds: string[] = [];
     for (let index = 0; index < LIST_BATCHES; index++) {
-      const body = JSON.stringify({ name: `bench-${index}`, items: itemsOf(10), autoStart: false });
-      batchIds.push((await platform.call<BatchView>('POST', BATCHES, body)).batch_id);
+      const batch = await platform.client.createBatch({
+        name: `bench-${index}`,
+        items: itemsOf(10),
+        autoStart: false,
+      });
+      batchIds.push(batch.batch_id);
     }
     const restingBefore = mib(rssBytes(platform.gateway.child.pid!));
     const load = await loadRows(platform, batchIds[0]!, LIST_BATCHES);
@@ -44,7 +41,7 @@ export async function apiBench(namespace: string, natsUrl: string): Promise<ApiB
       ...(await restCreate(platform)),
       ...(await cliCreate(platform)),
     ];
-    for (const batchId of batchIds) await platform.call('DELETE', `${BATCHES}/${batchId}`);
+    for (const batchId of batchIds) await platform.client.discardBatch(batchId);
     figures.push(
       {
         name: 'gateway peak RSS over the whole section (VmHWM)',
