@@ -1,10 +1,10 @@
 import 'reflect-metadata';
-import { GatewayConfig } from './config/gateway.config.js';
+import { gatewaySettings } from './config/gateway.config.js';
 import { createGatewayApp } from './gateway.app.js';
 import { RUNTIME, type GatewayRuntime } from './infrastructure/gateway-runtime.js';
 
 /** The notification gateway: the public REST API over the services' NATS API. */
-const settings = GatewayConfig.safeParse(process.env);
+const settings = gatewaySettings(process.env);
 if (!settings.success) {
   for (const issue of settings.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
   process.exit(2);

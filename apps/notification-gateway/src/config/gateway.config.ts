@@ -35,4 +35,8 @@ export const GatewayConfig = z
   });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
 
+/** The settings from an environment where an empty variable counts as unset (`AUTH_JWT_SECRET=`). */
+export const gatewaySettings = (env: NodeJS.ProcessEnv) =>
+  GatewayConfig.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
+
 export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

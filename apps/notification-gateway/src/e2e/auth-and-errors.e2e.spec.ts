@@ -1,4 +1,6 @@
+import { createServer as createHttpServer } from 'node:http';
 import { createServer, connect as connectTcp, type Server, type Socket } from 'node:net';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ApiErrorBody, BatchView } from '@batch/contracts';
 import { freePort } from '@batch/testing';
@@ -75,6 +77,47 @@ describe('auth', () => {
       status: 'pending',
       total_items: 2,
     });
+  });
+});
+
+describe('auth with the keys of an identity provider (AUTH_JWKS_URL)', () => {
+  it('accepts a token signed with a published key, with the required issuer and audience; refuses others', async () => {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwks = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid: 'k1', alg: 'RS256' }] });
+    const server = createHttpServer((_, response) => {
+      response.setHeader('content-type', 'application/json');
+      response.end(jwks);
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    afterAllClose.push(() => server.close());
+    const gateway = await platform.gateway({
+      AUTH_JWT_SECRET: '',
+      AUTH_JWKS_URL: `http://127.0.0.1:${port}/.well-known/jwks.json`,
+      AUTH_ISSUER: 'https://id.example',
+      AUTH_AUDIENCE: 'batch-api',
+    });
+    const sign = (key: typeof privateKey, claims: { iss: string; aud: string }) =>
+      new SignJWT({})
+        .setProtectedHeader({ alg: 'RS256', kid: 'k1' })
+        .setSubject('alice')
+        .setIssuer(claims.iss)
+        .setAudience(claims.aud)
+        .setExpirationTime('5m')
+        .sign(key);
+    const good = await sign(privateKey, { iss: 'https://id.example', aud: 'batch-api' });
+    const answer = await call<BatchView>(gateway.baseUrl, good, 'GET', `/api/v1/batches/${batch.batch_id}`);
+    expect(answer).toMatchObject({ status: 200, body: { batch_id: batch.batch_id } });
+
+    const otherKey = (await generateKeyPair('RS256')).privateKey;
+    const refused = [
+      await sign(otherKey, { iss: 'https://id.example', aud: 'batch-api' }),
+      await sign(privateKey, { iss: 'https://elsewhere.example', aud: 'batch-api' }),
+      await sign(privateKey, { iss: 'https://id.example', aud: 'another-api' }),
+      await tokenFor('alice'),
+    ];
+    for (const token of refused)
+      expect((await call(gateway.baseUrl, token, 'GET', '/api/v1/batches')).status).toBe(401);
   });
 });
 
