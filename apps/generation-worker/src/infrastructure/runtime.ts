@@ -1,4 +1,4 @@
-import { jetstream, type JetStreamClient } from '@nats-io/jetstream';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { DataSource } from 'typeorm';
@@ -13,6 +13,7 @@ export interface WorkerRuntime {
   logger: Logger;
   nc: NatsConnection;
   js: JetStreamClient;
+  jsm: JetStreamManager;
   names: Names;
   work: WorkSettings;
   committer: OutcomeCommitter;
@@ -41,6 +42,7 @@ export async function openRuntime(config: WorkerConfig): Promise<WorkerRuntime> 
     logger,
     nc,
     js: jetstream(nc),
+    jsm: await jetstreamManager(nc),
     names,
     work,
     committer: createOutcomeCommitter(events, { maxDelayMs: config.OUTCOME_COMMIT_MS }),

@@ -3,6 +3,7 @@ import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { WorkMessage, WORKERS_CONSUMER } from '@batch/messaging';
 import { RUNTIME, type WorkerRuntime } from '../infrastructure/runtime.js';
 import { limiter } from './limiter.js';
+import { stillQueued } from './still-queued.js';
 import { processWork } from './work-processor.js';
 
 /** Pulls work from the shared durable consumer, `WORKER_CONCURRENCY` items at a time. */
@@ -41,7 +42,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async handle(message: JsMsg, itemSlots: ReturnType<typeof limiter>): Promise<void> {
-    const { config, committer, ds, logger } = this.runtime;
+    const { config, committer, ds, logger, jsm, names } = this.runtime;
     const parsed = WorkMessage.safeParse(message.json());
     if (!parsed.success) {
       logger.error({ subject: message.subject, seq: message.seq }, 'malformed work message dropped');
@@ -54,6 +55,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         run: itemSlots,
         retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
         providerCallLog: config.PROVIDER_CALL_LOG,
+        stillQueued: stillQueued(jsm, names.workStream, message.seq),
       });
       await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
       message.ack();

@@ -18,7 +18,9 @@ type ItemResult =
       conversationId: string;
       durationMs: number;
     }
-  | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape };
+  | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
+  /** The orchestrator took the message back (pause, cancel): no outcome, the item stays pending. */
+  | { item: WorkItemSpec; kind: 'withdrawn' };
 
 export interface ProcessorDeps {
   ds: DataSource;
@@ -27,6 +29,8 @@ export interface ProcessorDeps {
   /** Retries of a temporary or rate-limited failure, and the first delay (doubling: 1, 2, 4, 8, 16 s). */
   retry: { max: number; baseDelayMs: number };
   providerCallLog?: string;
+  /** Whether the message is still queued; once it is not, items not started are left alone. */
+  stillQueued: () => Promise<boolean>;
 }
 
 const asErrorShape = (error: unknown): ErrorShape & { retryAfterSeconds?: number } =>
@@ -61,6 +65,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   async function generate(item: WorkItemSpec): Promise<ItemResult> {
     const started = performance.now();
     for (let retry = 0; ; retry++) {
+      if (!(await deps.stillQueued())) return { item, kind: 'withdrawn' };
       deps.logger.debug(
         { batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry },
         'generating',
@@ -120,21 +125,26 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   const stored = new Map(saved.map((conversation) => [conversation.itemId, conversation.conversationId]));
   const now = new Date().toISOString();
   const envelope = { batchId: work.batchId, occurredAt: now, schemaVersion: 1 as const };
-  return results.map((result): ItemOutcome => {
+  return results.flatMap((result): ItemOutcome[] => {
     const { item } = result;
+    if (result.kind === 'withdrawn') return [];
     if (result.kind === 'failed')
-      return {
+      return [
+        {
+          ...envelope,
+          eventId: randomUUID(),
+          type: 'ItemFailed',
+          data: { itemId: item.id, attempt: item.attempt, error: result.error },
+        },
+      ];
+    const conversationId = stored.get(item.id) ?? result.conversationId;
+    return [
+      {
         ...envelope,
         eventId: randomUUID(),
-        type: 'ItemFailed',
-        data: { itemId: item.id, attempt: item.attempt, error: result.error },
-      };
-    const conversationId = stored.get(item.id) ?? result.conversationId;
-    return {
-      ...envelope,
-      eventId: randomUUID(),
-      type: 'ItemCompleted',
-      data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
-    };
+        type: 'ItemCompleted',
+        data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
+      },
+    ];
   });
 }
