@@ -10,6 +10,8 @@ import {
   startService,
   testDatabase,
   testNats,
+  watchEvents,
+  type EventWatcher,
   type ServiceProcess,
   type TestDatabase,
   type TestNats,
@@ -34,20 +36,26 @@ const services: ServiceProcess[] = [];
 let directory: string;
 let cliEnv: Record<string, string>;
 
+let watcher: EventWatcher;
+
 /** The CLI as a user runs it (`npx batchctl`): its bin launcher, in the user's directory. */
-const batchctl = (...args: string[]): Promise<Run> =>
-  new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [launcher, ...args], {
-      cwd: directory,
-      env: { ...process.env, ...cliEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const out = { stdout: '', stderr: '' };
-    child.stdout.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+function startBatchctl(...args: string[]): { child: ReturnType<typeof spawn>; done: Promise<Run> } {
+  const child = spawn(process.execPath, [launcher, ...args], {
+    cwd: directory,
+    env: { ...process.env, ...cliEnv },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out = { stdout: '', stderr: '' };
+  child.stdout!.on('data', (chunk: Buffer) => (out.stdout += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (out.stderr += chunk.toString()));
+  const done = new Promise<Run>((resolve, reject) => {
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, ...out }));
   });
+  return { child, done };
+}
+
+const batchctl = (...args: string[]): Promise<Run> => startBatchctl(...args).done;
 
 beforeAll(async () => {
   nats = await testNats();
@@ -59,6 +67,7 @@ beforeAll(async () => {
     DATABASE_SCHEMA: database.schema,
   };
   services.push(await startService('batch-orchestrator', env));
+  watcher = await watchEvents(nats.nc, nats.names);
   services.push(await startService('generation-worker', env));
   const port = await freePort();
   services.push(
@@ -79,6 +88,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all(services.map((service) => service.kill()));
+  await watcher?.close();
   await rm(directory, { recursive: true, force: true });
   await database?.close();
   await nats?.close();
@@ -114,6 +124,33 @@ describe('batchctl against the gateway, orchestrator and worker', () => {
     // Ids as the file gave them, or its 1-based line number where it gave none.
     const expectedIds = lines.map((_, index) => (index % 2 === 0 ? `item-${index}` : String(index + 1)));
     expect(new Set(results.map((result) => result.item_id))).toEqual(new Set(expectedIds));
+  });
+
+  it('stops an upload on Ctrl-C, discards the partly uploaded batch and exits 130', async () => {
+    const lines = Array.from({ length: 500_000 }, (_, index) => JSON.stringify({ topic: `topic ${index}` }));
+    await writeFile(join(directory, 'large.jsonl'), `${lines.join('\n')}\n`);
+    const run = startBatchctl('create', 'large.jsonl', '--name', 'interrupted upload');
+    // The first chunk (100,000 items) has created the batch: the upload is under way.
+    await watcher.until((events) =>
+      events.some((event) => event.type === 'BatchCreated' && event.data.name === 'interrupted upload'),
+    );
+    const batchId = watcher.events.find(
+      (event) => event.type === 'BatchCreated' && event.data.name === 'interrupted upload',
+    )!.batchId;
+    run.child.kill('SIGINT');
+
+    const interrupted = await run.done;
+    expect(interrupted.code).toBe(130);
+    expect(interrupted.stderr).toContain(
+      'interrupted: the upload stopped and the partly uploaded batch was discarded',
+    );
+    expect(interrupted.stdout).toBe('');
+    await watcher.until((events) =>
+      events.some((event) => event.batchId === batchId && event.type === 'BatchDiscarded'),
+    );
+    expect(watcher.events.some((event) => event.batchId === batchId && event.type === 'BatchStarted')).toBe(
+      false,
+    );
   });
 
   it('reports an API error as its code and message, with exit code 1 and no stack trace', async () => {

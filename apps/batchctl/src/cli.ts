@@ -1,7 +1,7 @@
 import { isApiError, type ApiError } from '@batch/client';
 import { isValidationError } from '@batch/contracts';
 import { UsageError, type Command, type CommandContext } from './command-line.js';
-import { createCommand } from './commands/create.command.js';
+import { createCommand, UploadInterrupted } from './commands/create.command.js';
 import { exportCommand } from './commands/export.command.js';
 import { itemsCommand } from './commands/items.command.js';
 import {
@@ -35,6 +35,8 @@ const COMMANDS: Command[] = [
 ];
 
 const EXIT_USAGE = 2;
+/** 128 + SIGINT, as shells report a command stopped by Ctrl-C. */
+const EXIT_INTERRUPTED = 130;
 
 function usage(): string {
   const width = Math.max(...COMMANDS.map((command) => command.name.length));
@@ -70,6 +72,7 @@ export async function runCli(argv: string[], context: CommandContext): Promise<n
     return await command.run(args, context);
   } catch (error) {
     process.stderr.write(reportOf(error));
+    if (error instanceof UploadInterrupted) return EXIT_INTERRUPTED;
     return error instanceof UsageError ? EXIT_USAGE : 1;
   }
 }

@@ -37,15 +37,22 @@ export const createCommand: Command = {
     const itemsFile = await openItemsFile(resolve(cwd, file));
     const progress = uploadProgress(itemsFile.size);
     const autoStart = !values['no-start'];
+    // Ctrl-C during the upload stops it at the next chunk; the upload then discards the partial batch.
+    const interrupted = new AbortController();
+    const interrupt = () => interrupted.abort();
+    process.on('SIGINT', interrupt);
     const batch = await client
       .createLargeBatch({
         name: values.name ?? basename(file),
         config,
-        items: itemsFile.items,
+        items: untilAborted(itemsFile.items, interrupted.signal),
         autoStart,
         onProgress: (uploaded) => progress.update(uploaded, itemsFile.bytesRead()),
       })
-      .finally(() => progress.stop());
+      .finally(() => {
+        process.off('SIGINT', interrupt);
+        progress.stop();
+      });
     process.stderr.write(
       `created batch ${batch.batch_id} with ${batch.total_items} items${autoStart ? ', started' : `; start it with: batchctl start ${batch.batch_id}`}\n`,
     );
@@ -53,6 +60,21 @@ export const createCommand: Command = {
     return values.watch ? watchUntilEnded(client, batch.batch_id) : 0;
   },
 };
+
+/** Thrown into the upload by Ctrl-C; the CLI exits 130, as a shell expects of an interrupted command. */
+export class UploadInterrupted extends Error {
+  constructor() {
+    super('interrupted: the upload stopped and the partly uploaded batch was discarded');
+    this.name = 'UploadInterrupted';
+  }
+}
+
+async function* untilAborted<T>(items: AsyncIterable<T>, signal: AbortSignal): AsyncGenerator<T> {
+  for await (const item of items) {
+    if (signal.aborted) throw new UploadInterrupted();
+    yield item;
+  }
+}
 
 /** The config of `--config` or `--config-file`, checked before any item is read or sent. */
 async function configOf(
