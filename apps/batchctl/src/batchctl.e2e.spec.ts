@@ -5,23 +5,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ResultLine } from '@batch/client';
-import {
-  freePort,
-  startService,
-  testDatabase,
-  testNats,
-  watchEvents,
-  type EventWatcher,
-  type ServiceProcess,
-  type TestDatabase,
-  type TestNats,
-} from '@batch/testing';
-import { SignJWT } from 'jose';
+import { startPlatform, type Platform } from '@batch/testing';
 
 jest.setTimeout(180_000);
 
 const launcher = fileURLToPath(new URL('../bin/batchctl.mjs', import.meta.url));
-const SECRET = 'batchctl-e2e-secret';
 const ITEMS = 2_000;
 
 interface Run {
@@ -30,13 +18,9 @@ interface Run {
   stderr: string;
 }
 
-let nats: TestNats;
-let database: TestDatabase;
-const services: ServiceProcess[] = [];
+let platform: Platform;
 let directory: string;
 let cliEnv: Record<string, string>;
-
-let watcher: EventWatcher;
 
 /** The CLI as a user runs it (`npx batchctl`): its bin launcher, in the user's directory. */
 function startBatchctl(...args: string[]): { child: ReturnType<typeof spawn>; done: Promise<Run> } {
@@ -58,40 +42,15 @@ function startBatchctl(...args: string[]): { child: ReturnType<typeof spawn>; do
 const batchctl = (...args: string[]): Promise<Run> => startBatchctl(...args).done;
 
 beforeAll(async () => {
-  nats = await testNats();
-  database = await testDatabase();
-  const env = {
-    NATS_URL: nats.url,
-    NATS_NAMESPACE: nats.namespace,
-    DATABASE_URL: database.url,
-    DATABASE_SCHEMA: database.schema,
-  };
-  services.push(await startService('batch-orchestrator', env));
-  watcher = await watchEvents(nats.nc, nats.names);
-  services.push(await startService('generation-worker', env));
-  const port = await freePort();
-  services.push(
-    await startService('notification-gateway', {
-      ...env,
-      GATEWAY_PORT: String(port),
-      AUTH_JWT_SECRET: SECRET,
-    }),
-  );
-  const token = await new SignJWT({})
-    .setProtectedHeader({ alg: 'HS256' })
-    .setSubject('batchctl-user')
-    .setExpirationTime('1h')
-    .sign(new TextEncoder().encode(SECRET));
-  cliEnv = { BATCH_API_URL: `http://127.0.0.1:${port}`, BATCH_API_TOKEN: token };
+  platform = await startPlatform();
+  const { token } = await platform.as('batchctl-user');
+  cliEnv = { BATCH_API_URL: platform.baseUrl, BATCH_API_TOKEN: token };
   directory = await mkdtemp(join(tmpdir(), 'batchctl-e2e-'));
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all(services.map((service) => service.kill()));
-  await watcher?.close();
   await rm(directory, { recursive: true, force: true });
-  await database?.close();
-  await nats?.close();
+  await platform?.close();
 });
 
 describe('batchctl against the gateway, orchestrator and worker', () => {
@@ -131,10 +90,10 @@ describe('batchctl against the gateway, orchestrator and worker', () => {
     await writeFile(join(directory, 'large.jsonl'), `${lines.join('\n')}\n`);
     const run = startBatchctl('create', 'large.jsonl', '--name', 'interrupted upload');
     // The first chunk (100,000 items) has created the batch: the upload is under way.
-    await watcher.until((events) =>
+    await platform.watcher.until((events) =>
       events.some((event) => event.type === 'BatchCreated' && event.data.name === 'interrupted upload'),
     );
-    const batchId = watcher.events.find(
+    const batchId = platform.watcher.events.find(
       (event) => event.type === 'BatchCreated' && event.data.name === 'interrupted upload',
     )!.batchId;
     run.child.kill('SIGINT');
@@ -145,12 +104,12 @@ describe('batchctl against the gateway, orchestrator and worker', () => {
       'interrupted: the upload stopped and the partly uploaded batch was discarded',
     );
     expect(interrupted.stdout).toBe('');
-    await watcher.until((events) =>
+    await platform.watcher.until((events) =>
       events.some((event) => event.batchId === batchId && event.type === 'BatchDiscarded'),
     );
-    expect(watcher.events.some((event) => event.batchId === batchId && event.type === 'BatchStarted')).toBe(
-      false,
-    );
+    expect(
+      platform.watcher.events.some((event) => event.batchId === batchId && event.type === 'BatchStarted'),
+    ).toBe(false);
   });
 
   it('reports an API error as its code and message, with exit code 1 and no stack trace', async () => {

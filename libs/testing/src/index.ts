@@ -1,6 +1,7 @@
 export * from './infrastructure.js';
 export * from './local-servers.js';
 export * from './namespace.js';
+export * from './platform.js';
 export * from './network.js';
 export * from './test-bucket.js';
 export * from './test-database.js';

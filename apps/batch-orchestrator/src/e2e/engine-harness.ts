@@ -101,8 +101,7 @@ export async function startEngine(): Promise<Engine> {
   };
 }
 
-export const itemsOf = (count: number, prefix = 'item') =>
-  Array.from({ length: count }, (_, index) => ({ id: `${prefix}-${index}`, topic: `topic number ${index}` }));
+export { itemsOf } from '@batch/testing';
 
 const ofBatch = (batchId: string) => (event: BatchEvent) => event.batchId === batchId;
 

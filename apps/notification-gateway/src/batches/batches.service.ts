@@ -8,6 +8,7 @@ import {
   type ConfigOverrides,
   type ItemPage,
   type ItemSpec,
+  type Page,
   type RecoverResult,
 } from '@batch/contracts';
 import { ApiError } from '../http/api-error.js';
@@ -101,7 +102,7 @@ export class BatchesService {
     userId: string,
     query: { status?: BatchView['status']; cursor?: string; limit?: number },
   ): Promise<BatchList> {
-    const page = await this.orchestrator.query<{ items: BatchView[]; next_cursor: string | null }>('list', {
+    const page = await this.orchestrator.query<Page<BatchView>>('list', {
       userId,
       ...query,
     });
@@ -137,7 +138,7 @@ export class BatchesService {
     return this.orchestrator.command<RecoverResult>('recover', { userId });
   }
 
-  async cleanup(userId: string, daysOld: number): Promise<{ cleaned_count: number }> {
+  cleanup(userId: string, daysOld: number): Promise<{ cleaned_count: number }> {
     return this.orchestrator.command<{ cleaned_count: number }>('cleanup', { userId, daysOld });
   }
 }

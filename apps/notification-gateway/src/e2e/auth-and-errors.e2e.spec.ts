@@ -3,8 +3,7 @@ import { createServer, connect as connectTcp, type Server, type Socket } from 'n
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { ApiErrorBody, BatchView } from '@batch/contracts';
-import { freePort } from '@batch/testing';
-import { call, itemsOf, startPlatform, tokenFor, type Caller, type Platform } from './gateway-harness.js';
+import { call, freePort, itemsOf, startPlatform, tokenFor, type Caller, type Platform } from '@batch/testing';
 
 let platform: Platform;
 let alice: Caller;

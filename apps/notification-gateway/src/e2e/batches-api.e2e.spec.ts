@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { BatchEvent, BatchList, BatchView, ItemPage, ResultLine } from '@batch/contracts';
-import { itemsOf, startPlatform, type Caller, type Platform } from './gateway-harness.js';
+import { itemsOf, startPlatform, type Caller, type Platform } from '@batch/testing';
 
 let platform: Platform;
 let alice: Caller;

@@ -13,8 +13,7 @@ import type {
   SeedBatchStatus,
   SeedStartResult,
 } from '@batch/contracts';
-import { isListening } from '@batch/testing';
-import { startPlatform, type Caller, type Platform } from './gateway-harness.js';
+import { isListening, startPlatform, type Caller, type Platform } from '@batch/testing';
 
 /**
  * Seed 002's own Python and JavaScript examples (copied verbatim into ./seed-002) run unchanged

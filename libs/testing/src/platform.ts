@@ -1,17 +1,11 @@
 import { SignJWT } from 'jose';
-import {
-  freePort,
-  startService,
-  testDatabase,
-  testNats,
-  watchEvents,
-  type EventWatcher,
-  type ServiceProcess,
-  type TestDatabase,
-  type TestNats,
-} from '@batch/testing';
+import { watchEvents, type EventWatcher } from './event-watcher.js';
+import { freePort } from './network.js';
+import { startService, type ServiceProcess } from './service-process.js';
+import { testDatabase, type TestDatabase } from './test-database.js';
+import { testNats, type TestNats } from './test-nats.js';
 
-export const SECRET = 'gateway-e2e-secret';
+const SECRET = 'platform-test-secret';
 
 /** A token for `sub`, signed like the dev token (HS256 with the gateway's secret). */
 export const tokenFor = (sub: string, expiresIn = '1h', secret = SECRET): Promise<string> =>
@@ -34,7 +28,7 @@ export interface Caller {
   call<T = unknown>(method: string, path: string, body?: unknown): Promise<Answer<T>>;
 }
 
-/** Real NATS + PostgreSQL, orchestrator, worker and gateway as child processes. */
+/** Real NATS + PostgreSQL, orchestrator, worker and gateway as child processes: what users reach. */
 export interface Platform {
   nats: TestNats;
   database: TestDatabase;
@@ -135,5 +129,6 @@ export async function startPlatform(workerEnv: Record<string, string> = {}): Pro
   return platform;
 }
 
+/** Items `<prefix>-0 ...`, each with its own topic. */
 export const itemsOf = (count: number, prefix = 'item') =>
   Array.from({ length: count }, (_, index) => ({ id: `${prefix}-${index}`, topic: `topic number ${index}` }));
