@@ -125,26 +125,22 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   const stored = new Map(saved.map((conversation) => [conversation.itemId, conversation.conversationId]));
   const now = new Date().toISOString();
   const envelope = { batchId: work.batchId, occurredAt: now, schemaVersion: 1 as const };
-  return results.flatMap((result): ItemOutcome[] => {
+  const settled = results.filter((result) => result.kind !== 'withdrawn');
+  return settled.map((result): ItemOutcome => {
     const { item } = result;
-    if (result.kind === 'withdrawn') return [];
     if (result.kind === 'failed')
-      return [
-        {
-          ...envelope,
-          eventId: randomUUID(),
-          type: 'ItemFailed',
-          data: { itemId: item.id, attempt: item.attempt, error: result.error },
-        },
-      ];
-    const conversationId = stored.get(item.id) ?? result.conversationId;
-    return [
-      {
+      return {
         ...envelope,
         eventId: randomUUID(),
-        type: 'ItemCompleted',
-        data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
-      },
-    ];
+        type: 'ItemFailed',
+        data: { itemId: item.id, attempt: item.attempt, error: result.error },
+      };
+    const conversationId = stored.get(item.id) ?? result.conversationId;
+    return {
+      ...envelope,
+      eventId: randomUUID(),
+      type: 'ItemCompleted',
+      data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
+    };
   });
 }
