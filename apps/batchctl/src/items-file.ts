@@ -4,7 +4,7 @@ import { stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
-import { issuesOf, ItemSpec, itemBytes, MAX_ITEM_BYTES } from '@batch/contracts';
+import { ItemSpec, itemBytes, MAX_ITEM_BYTES, validate } from '@batch/contracts';
 import { parse as parseCsv } from 'csv-parse';
 
 /** A line of an items file that is not a valid item; the upload stops there. */
@@ -145,13 +145,9 @@ function checkedHeader(record: string[], fail: (reason: string) => Error): strin
 /** A numeric id is taken as its text; a missing one is the line number. */
 function validItem(fields: Record<string, unknown>, line: number, fail: (reason: string) => Error): ItemSpec {
   const id = fields['id'] ?? String(line);
-  const result = ItemSpec.safeParse({ ...fields, id: typeof id === 'number' ? String(id) : id });
+  const result = validate(ItemSpec, { ...fields, id: typeof id === 'number' ? String(id) : id });
   if (!result.success)
-    throw fail(
-      issuesOf(result.error)
-        .map((issue) => `${issue.field}: ${issue.message}`)
-        .join('; '),
-    );
+    throw fail(result.issues.map((issue) => `${issue.field}: ${issue.message}`).join('; '));
   if (itemBytes(result.data) > MAX_ITEM_BYTES) throw fail(`the item is over ${MAX_ITEM_BYTES} bytes as JSON`);
   return result.data;
 }

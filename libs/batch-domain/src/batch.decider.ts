@@ -1,6 +1,8 @@
 import {
   chunkItemIds,
   chunkItems,
+  jsonBytes,
+  MAX_CONFIG_BYTES,
   SCHEMA_VERSION,
   type BatchEvent,
   type BatchEventType,
@@ -87,6 +89,11 @@ export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
     case 'ResumeBatch': {
       refuseUnless(batch, ['paused'], 'resume');
       const { configOverrides } = command.data;
+      if (configOverrides && jsonBytes({ ...batch.config, ...configOverrides }) > MAX_CONFIG_BYTES)
+        throw new DomainError(
+          'validation',
+          `the config with these overrides is over ${MAX_CONFIG_BYTES} bytes as JSON`,
+        );
       return [event('BatchResumed', batchId, configOverrides ? { configOverrides } : {}, metadata)];
     }
     case 'CancelBatch':

@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { MAX_CONFIG_BYTES } from '@batch/contracts';
 import { decide } from './batch.decider.js';
 import { fold } from './batch.evolve.js';
 import { initialState } from './batch.state.js';
@@ -173,6 +174,11 @@ describe('when paused', () => {
     given(history())
       .when({ type: 'ResumeBatch', data: { configOverrides: { temperature: 0.2 } } })
       .then([{ type: 'BatchResumed', data: { configOverrides: { temperature: 0.2 } } }]));
+
+  it('refuses overrides that would make the config larger than a work message can carry', () =>
+    given(history())
+      .when({ type: 'ResumeBatch', data: { configOverrides: { note: 'n'.repeat(MAX_CONFIG_BYTES) } } })
+      .thenThrows('validation'));
 
   it('refuses to pause again', () =>
     given(history())

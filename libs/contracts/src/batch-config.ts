@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { jsonBytes } from './storable-json.js';
 
 export const ProviderName = z.enum(['template', 'openai']);
 export type ProviderName = z.infer<typeof ProviderName>;
@@ -10,8 +11,27 @@ export const RateLimit = z.object({
 });
 export type RateLimit = z.infer<typeof RateLimit>;
 
-/** Keys that look like credentials: API keys come from the environment, never from a batch. */
-const SECRET_KEY = /(api[-_]?key|secret|token|password|authorization)/i;
+/**
+ * A batch's config travels in every work message beside up to 64 KiB of items: together they stay
+ * far below NATS's 1 MiB max payload (see MAX_ITEM_BYTES).
+ */
+export const MAX_CONFIG_BYTES = 64 * 1024;
+
+/** The template provider's simulated latency is a demo and test knob: bounded so it cannot hold a worker for long. */
+export const MAX_SIMULATED_LATENCY_MS = 60_000;
+
+/**
+ * Names of credentials, compared without case and separators: API keys come from the environment,
+ * never from a batch. Only real credential names: `maxTokens` and `tokensPerMinute` are settings.
+ */
+const CREDENTIAL_NAMES = new Set(['token', 'auth', 'authorization', 'cookie', 'credential', 'credentials']);
+const CREDENTIAL_SUFFIX =
+  /(apikey|secret|secretkey|password|passwd|passphrase|privatekey|accesstoken|authtoken|bearertoken|apitoken|refreshtoken|sessiontoken|idtoken)$/;
+
+export const isCredentialName = (key: string): boolean => {
+  const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return CREDENTIAL_NAMES.has(normalized) || CREDENTIAL_SUFFIX.test(normalized);
+};
 
 const settings = {
   provider: ProviderName.optional(),
@@ -21,16 +41,30 @@ const settings = {
   maxTokens: z.number().int().positive().max(1_000_000).optional(),
   systemPrompt: z.string().max(20_000).optional(),
   rateLimit: RateLimit.optional(),
+  latencyMs: z.number().int().nonnegative().max(MAX_SIMULATED_LATENCY_MS).optional(),
 };
 
-function refuseCredentials(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
-  for (const key of Object.keys(config))
-    if (SECRET_KEY.test(key))
-      ctx.addIssue({
-        code: 'custom',
-        path: [key],
-        message: 'credentials are read from the environment, not a batch config',
-      });
+/** Refuses credentials at any depth (`headers: {Authorization}` too) and configs over MAX_CONFIG_BYTES. */
+function checkConfig(config: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  const visit = (node: unknown, path: string[]): void => {
+    if (node === null || typeof node !== 'object') return;
+    for (const [key, value] of Object.entries(node)) {
+      if (isCredentialName(key))
+        ctx.addIssue({
+          code: 'custom',
+          path: [...path, key],
+          message: 'credentials are read from the environment, not a batch config',
+        });
+      else visit(value, [...path, key]);
+    }
+  };
+  visit(config, []);
+  if (jsonBytes(config) > MAX_CONFIG_BYTES)
+    ctx.addIssue({
+      code: 'custom',
+      path: [],
+      message: `the config is over ${MAX_CONFIG_BYTES} bytes as JSON`,
+    });
 }
 
 /**
@@ -39,9 +73,9 @@ function refuseCredentials(config: Record<string, unknown>, ctx: z.RefinementCtx
  */
 export const BatchConfig = z
   .looseObject({ ...settings, provider: ProviderName.default('template') })
-  .superRefine(refuseCredentials);
+  .superRefine(checkConfig);
 export type BatchConfig = z.infer<typeof BatchConfig>;
 
 /** Overrides given on resume: any subset of the settings, merged over the batch's config. */
-export const ConfigOverrides = z.looseObject(settings).superRefine(refuseCredentials);
+export const ConfigOverrides = z.looseObject(settings).superRefine(checkConfig);
 export type ConfigOverrides = z.infer<typeof ConfigOverrides>;

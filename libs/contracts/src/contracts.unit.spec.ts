@@ -1,15 +1,26 @@
 import { describe, expect, it } from '@jest/globals';
+import { z } from 'zod';
 import {
   BatchConfig,
   BatchEvent,
   chunkItems,
+  CleanupBody,
+  ConfigOverrides,
+  isStorableText,
   ItemList,
   ITEMS_CHUNK_MAX_BYTES,
+  MAX_CONFIG_BYTES,
+  MAX_DAYS_OLD,
   MAX_ITEM_BYTES,
+  MAX_JSON_DEPTH,
+  MAX_SIMULATED_LATENCY_MS,
   names,
   OrchestratorCommands,
   outcomeKey,
   parse,
+  storableJson,
+  unstorableJsonIssues,
+  utf8Bytes,
   ValidationError,
   type ItemSpec,
 } from './index.js';
@@ -90,6 +101,100 @@ describe('batch config', () => {
     expect(() => parse(BatchConfig, { provider: 'openai', apiKey: 'sk-123' }, 'config')).toThrow(
       /apiKey: credentials/,
     );
+  });
+
+  it.each(['maxTokens', 'max_tokens', 'tokensPerMinute', 'tokenizer', 'author', 'keywords'])(
+    'takes the setting %s, which only looks like a credential',
+    (key) => {
+      expect(parse(BatchConfig, { [key]: 300 }, 'config')).toMatchObject({ [key]: 300 });
+    },
+  );
+
+  it.each([
+    'apiKey',
+    'api_key',
+    'API-KEY',
+    'authorization',
+    'password',
+    'secret',
+    'token',
+    'clientSecret',
+    'accessToken',
+  ])('refuses the credential %s', (key) => {
+    expect(() => parse(BatchConfig, { [key]: 'x' }, 'config')).toThrow(`${key}: credentials`);
+  });
+
+  it('refuses a credential nested anywhere in the config, and in resume overrides', () => {
+    expect(() => parse(BatchConfig, { headers: { Authorization: 'Bearer x' } }, 'config')).toThrow(
+      'headers.Authorization: credentials',
+    );
+    expect(() => parse(ConfigOverrides, { extra: [{ api_key: 'k' }] }, 'overrides')).toThrow(
+      /api_key: credentials/,
+    );
+  });
+
+  it('refuses a config over MAX_CONFIG_BYTES, and a simulated latency over its bound', () => {
+    expect(() => parse(BatchConfig, { note: 'n'.repeat(MAX_CONFIG_BYTES) }, 'config')).toThrow(
+      `over ${MAX_CONFIG_BYTES} bytes`,
+    );
+    expect(() => parse(BatchConfig, { latencyMs: MAX_SIMULATED_LATENCY_MS + 1 }, 'config')).toThrow(
+      /latencyMs/,
+    );
+  });
+});
+
+describe('text PostgreSQL can store', () => {
+  it('refuses NUL and unpaired surrogates anywhere, keys included, naming the field', () => {
+    const body = {
+      name: 'a\u0000b',
+      items: [{ id: 'x', topic: 't', parameters: { ['k\u0000']: 1, s: '\ud800' } }],
+    };
+    const attempt = () => parse(z.unknown(), body, 'batch');
+    expect(attempt).toThrow(ValidationError);
+    expect(attempt).toThrow(/name: must not contain NUL/);
+    expect(attempt).toThrow(/items\[0\]\.parameters\."k\uFFFD": a key/);
+    expect(attempt).toThrow(/items\[0\]\.parameters\.s: must not contain/);
+  });
+
+  it('keeps paired surrogates (emoji) and other characters', () => {
+    expect(parse(z.string(), 'ok \u{1F600} \t é', 'text')).toBe('ok \u{1F600} \t é');
+    expect(isStorableText('\ud83d\ude00')).toBe(true);
+    expect(isStorableText('\ude00\ud83d')).toBe(false);
+  });
+
+  it('refuses nesting deeper than MAX_JSON_DEPTH without recursing through all of it', () => {
+    let deep: unknown = 'bottom';
+    for (let level = 0; level < 5_000; level++) deep = { d: deep };
+    expect(unstorableJsonIssues(deep)).toEqual([
+      {
+        field: Array.from({ length: MAX_JSON_DEPTH }, () => 'd').join('.'),
+        message: `nested deeper than ${MAX_JSON_DEPTH} levels`,
+      },
+    ]);
+    let shallow: unknown = 'bottom';
+    for (let level = 0; level < MAX_JSON_DEPTH; level++) shallow = [shallow];
+    expect(unstorableJsonIssues(shallow)).toEqual([]);
+  });
+
+  it('makes any value storable by replacing what PostgreSQL refuses', () => {
+    expect(storableJson({ ['a\u0000']: ['x\u0000y', '\udc00', 3, null] })).toEqual({
+      ['a\uFFFD']: ['x\uFFFDy', '\uFFFD', 3, null],
+    });
+  });
+
+  it('measures UTF-8 bytes as Node does', () => {
+    for (const text of ['', 'abc', 'é', '€', '\u{1F600}', '\ud800x', 'x\udc00'])
+      expect(utf8Bytes(text)).toBe(Buffer.byteLength(text));
+  });
+
+  it('refuses ids with control characters and cleanups beyond a century', () => {
+    expect(() => parse(OrchestratorCommands.start, { userId: 'u\u0001', batchId: 'b' }, 'start')).toThrow(
+      /userId/,
+    );
+    expect(() => parse(ItemList, [{ id: 'i\u007f', topic: 't' }], 'items')).toThrow(/\[0\]\.id/);
+    for (const days_old of [MAX_DAYS_OLD + 1, 2_147_483_648, 9_007_199_254_740_991])
+      expect(() => parse(CleanupBody, { days_old }, 'cleanup')).toThrow(/days_old/);
+    expect(parse(CleanupBody, { days_old: MAX_DAYS_OLD }, 'cleanup')).toEqual({ days_old: MAX_DAYS_OLD });
   });
 });
 

@@ -11,8 +11,13 @@ export const ItemId = z
   .string()
   .min(1)
   .max(200)
-  .regex(/^[^\s/]+$/, 'must not contain whitespace or "/"');
+  .regex(/^[^\s/\u0000-\u001f\u007f]+$/, 'must not contain whitespace, control characters or "/"');
 export type ItemId = z.infer<typeof ItemId>;
 
-export const UserId = z.string().min(1).max(200);
+/** A user id (a token's `sub`) is stored with every row of theirs: no control characters. */
+export const UserId = z
+  .string()
+  .min(1)
+  .max(200)
+  .regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
 export type UserId = z.infer<typeof UserId>;

@@ -8,3 +8,4 @@ export * from './subjects.js';
 export * from './validation.js';
 export * from './public-api.js';
 export * from './asyncapi.js';
+export * from './storable-json.js';

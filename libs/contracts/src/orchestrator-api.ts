@@ -27,6 +27,12 @@ export const BatchView = z.object({
   created_at: timestamp,
   started_at: timestamp.nullable(),
   paused_at: timestamp.nullable(),
+  pause_reason: z
+    .string()
+    .nullable()
+    .describe(
+      'why a paused batch was paused: by its user, or by the platform (a dispatch that kept failing)',
+    ),
   completed_at: timestamp.nullable(),
   last_checkpoint_at: timestamp
     .nullable()
@@ -55,6 +61,10 @@ export interface Page<T> {
 
 const owned = { userId: UserId, batchId: BatchId };
 
+/** Cleanup looks back at most a century: further back is no date a batch can have ended on. */
+export const MAX_DAYS_OLD = 36_500;
+export const DaysOld = z.number().int().nonnegative().max(MAX_DAYS_OLD);
+
 /** Requests the orchestrator answers over NATS request/reply, by subject name (`batch.cmd.<name>`). */
 export const OrchestratorCommands = {
   create: z.object({
@@ -75,7 +85,7 @@ export const OrchestratorCommands = {
   'retry-failed': z.object(owned),
   discard: z.object(owned),
   recover: z.object({ userId: UserId.optional() }),
-  cleanup: z.object({ userId: UserId.optional(), daysOld: z.number().int().nonnegative() }),
+  cleanup: z.object({ userId: UserId.optional(), daysOld: DaysOld }),
 } as const;
 export type OrchestratorCommandName = keyof typeof OrchestratorCommands;
 export type OrchestratorCommand<N extends OrchestratorCommandName> = z.infer<

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { BatchConfig, ConfigOverrides } from './batch-config.js';
 import { ItemList } from './items.js';
-import { BatchStatus, BatchView, ItemStatus, ItemView } from './orchestrator-api.js';
+import { BatchStatus, BatchView, DaysOld, ItemStatus, ItemView } from './orchestrator-api.js';
 
 /**
  * The public REST API's request bodies, queries and answers (ARCHITECTURE.md "Public REST API").
@@ -31,7 +31,7 @@ export type AddItemsBody = z.input<typeof AddItemsBody>;
 export const ResumeBody = z.object({ configOverrides: ConfigOverrides.optional() });
 export type ResumeBody = z.input<typeof ResumeBody>;
 
-export const CleanupBody = z.object({ days_old: z.number().int().nonnegative() });
+export const CleanupBody = z.object({ days_old: DaysOld });
 export type CleanupBody = z.input<typeof CleanupBody>;
 
 const limit = z.coerce.number().int().positive().max(1000).optional();
@@ -111,7 +111,7 @@ export const SeedStartBody = z
 export type SeedStartBody = z.input<typeof SeedStartBody>;
 
 /** `POST /batch/cleanup` of seed 002: `days_old` as its example sends it (7 when left out). */
-export const SeedCleanupBody = z.object({ days_old: z.number().int().nonnegative().default(7) });
+export const SeedCleanupBody = z.object({ days_old: DaysOld.default(7) });
 
 export const SeedStartResult = z.object({
   message: z.string(),

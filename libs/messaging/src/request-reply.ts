@@ -1,6 +1,6 @@
 import { errors, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
-import { issuesOf, type CommandError, type Reply } from '@batch/contracts';
+import { validate, type CommandError, type Reply } from '@batch/contracts';
 
 export interface Route {
   subject: string;
@@ -29,9 +29,9 @@ async function answer(route: Route, message: Msg, options: ServeOptions): Promis
       error: { code: 'validation', message: 'request body is not JSON' },
     });
   }
-  const parsed = route.schema.safeParse(body);
+  const parsed = validate(route.schema, body);
   if (!parsed.success) {
-    const details = issuesOf(parsed.error);
+    const details = parsed.issues;
     const summary = details.map((issue) => `${issue.field}: ${issue.message}`).join('; ');
     return void respond(message, { ok: false, error: { code: 'validation', message: summary, details } });
   }

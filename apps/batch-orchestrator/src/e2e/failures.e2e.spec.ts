@@ -100,7 +100,7 @@ describe('failures (real NATS and PostgreSQL, services as processes)', () => {
     const batch = await engine.command<BatchView>('create', {
       userId: 'u1',
       items: itemsOf(1, 'stuck'),
-      config: { provider: 'template', latencyMs: 600_000 },
+      config: { provider: 'template', latencyMs: 60_000 },
     });
     await worker.waitForLine('"generating"');
     await worker.kill();

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { ulid } from 'ulid';
 import {
   chunkItems,
+  jsonBytes,
   type BatchConfig,
   type BatchList,
   type BatchView,
@@ -15,8 +16,8 @@ import { ApiError } from '../http/api-error.js';
 import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
 import { OrchestratorClient } from '../orchestrator/orchestrator.client.js';
 
-/** Room left in one NATS message for the request's other fields and headers. */
-const ENVELOPE_BYTES = 64 * 1024;
+/** Room in one NATS message for its headers and the JSON around the request's fields. */
+const HEADROOM_BYTES = 4 * 1024;
 
 export interface NewBatch {
   name?: string;
@@ -33,10 +34,13 @@ export class BatchesService {
     private readonly orchestrator: OrchestratorClient,
   ) {}
 
-  /** Items in chunks that each fit in one NATS request whatever the server's max payload. */
-  private chunks(items: ItemSpec[]): ItemSpec[][] {
+  /**
+   * Items in chunks that each fit in one NATS request, beside the request's other fields (a config
+   * of up to 64 KiB), whatever the server's max payload.
+   */
+  private chunks(items: ItemSpec[], otherFields: Record<string, unknown>): ItemSpec[][] {
     const maxPayload = this.runtime.nc.info?.max_payload ?? 1024 * 1024;
-    return chunkItems(items, maxPayload - ENVELOPE_BYTES);
+    return chunkItems(items, maxPayload - jsonBytes(otherFields) - HEADROOM_BYTES);
   }
 
   /**
@@ -48,15 +52,19 @@ export class BatchesService {
       throw new ApiError('validation', 'a batch that starts at once needs items', [
         { field: 'items', message: 'give at least one item, or autoStart: false and add items later' },
       ]);
-    const [first = [], ...rest] = this.chunks(items);
     const batchId = `batch_${ulid().toLowerCase()}`;
-    let view = await this.orchestrator.command<BatchView>('create', {
+    const fields = {
       userId,
       batchId,
       ...(name === undefined ? {} : { name }),
-      items: first,
       totalItems: items.length,
       ...(config === undefined ? {} : { config }),
+      autoStart,
+    };
+    const [first = [], ...rest] = this.chunks(items, fields);
+    let view = await this.orchestrator.command<BatchView>('create', {
+      ...fields,
+      items: first,
       autoStart: autoStart && rest.length === 0,
     });
     for (const chunk of rest)
@@ -68,7 +76,7 @@ export class BatchesService {
   /** Adds items (at least one) to a pending batch, in as many requests as they need. */
   async addItems(userId: string, batchId: string, items: ItemSpec[]): Promise<BatchView> {
     let view: BatchView | undefined;
-    for (const chunk of this.chunks(items))
+    for (const chunk of this.chunks(items, { userId, batchId }))
       view = await this.orchestrator.command<BatchView>('add-items', { userId, batchId, items: chunk });
     if (!view) throw new ApiError('validation', 'no items to add', [{ field: 'items', message: 'empty' }]);
     return view;

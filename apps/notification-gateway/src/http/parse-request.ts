@@ -1,11 +1,11 @@
 import type { z } from 'zod';
-import { BatchId, issuesOf } from '@batch/contracts';
+import { BatchId, validate } from '@batch/contracts';
 import { ApiError, validationError } from './api-error.js';
 
 /** Parses a body or query with its contract schema; a failure is a 422 naming every failing field. */
 export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value ?? {});
-  if (!parsed.success) throw validationError(what, issuesOf(parsed.error));
+  const parsed = validate(schema, value ?? {});
+  if (!parsed.success) throw validationError(what, parsed.issues);
   return parsed.data;
 }
 

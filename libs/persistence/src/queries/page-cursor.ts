@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parse } from '@batch/contracts';
+import { BatchId, parse } from '@batch/contracts';
 
 /**
  * Opaque keyset cursors: the sort key of the last row of a page, as base64url JSON. A cursor that
@@ -19,6 +19,6 @@ export function decodeCursor<S extends z.ZodType>(cursor: string, shape: S): z.o
 }
 
 /** Batches are listed newest first: created_at, then batch id to break ties. */
-export const BatchCursor = z.tuple([z.iso.datetime({ offset: true }), z.string().min(1)]);
-/** Items are listed in their order of arrival. */
-export const ItemCursor = z.tuple([z.number().int().nonnegative()]);
+export const BatchCursor = z.tuple([z.iso.datetime({ offset: true }), BatchId]);
+/** Items are listed in their order of arrival: a position is a PostgreSQL int. */
+export const ItemCursor = z.tuple([z.number().int().nonnegative().max(2_147_483_647)]);

@@ -17,6 +17,14 @@ describe('page cursors', () => {
     expect(() => decodeCursor(encodeCursor(['yesterday', 'b']), BatchCursor)).toThrow(ValidationError);
     expect(() => decodeCursor(encodeCursor([-1]), ItemCursor)).toThrow(ValidationError);
   });
+
+  it('refuse what PostgreSQL could not compare: a position past 32 bits, a NUL in a batch id', () => {
+    expect(() => decodeCursor(encodeCursor([2_147_483_648]), ItemCursor)).toThrow(/cursor/);
+    expect(() => decodeCursor('WzIxNDc0ODM2NDhd', ItemCursor)).toThrow(ValidationError);
+    expect(decodeCursor(encodeCursor([2_147_483_647]), ItemCursor)).toEqual([2_147_483_647]);
+    const withNul = encodeCursor(['2026-11-23T10:00:00.000Z', 'batch\u0000x']);
+    expect(() => decodeCursor(withNul, BatchCursor)).toThrow(/NUL/);
+  });
 });
 
 describe('progress percent', () => {
