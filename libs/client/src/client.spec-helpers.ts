@@ -61,6 +61,7 @@ export const batchView = (overrides: Partial<BatchView> = {}): BatchView => ({
   created_at: '2026-11-23T10:00:00.000Z',
   started_at: null,
   paused_at: null,
+  pause_reason: null,
   completed_at: null,
   last_checkpoint_at: null,
   ...overrides,

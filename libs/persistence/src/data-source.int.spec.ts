@@ -46,12 +46,14 @@ describe('the DataSource and its migrations', () => {
       'conversations',
       'migrations',
       'projection_checkpoints',
+      'projection_set_aside',
     ]);
     expect(await columnsOf(ds, db.schema, 'batches')).toEqual(
       expect.arrayContaining([
         { column_name: 'batch_id', data_type: 'text', is_nullable: 'NO' },
         { column_name: 'config', data_type: 'jsonb', is_nullable: 'NO' },
         { column_name: 'started_at', data_type: 'timestamp with time zone', is_nullable: 'YES' },
+        { column_name: 'pause_reason', data_type: 'text', is_nullable: 'YES' },
         { column_name: 'last_checkpoint_at', data_type: 'timestamp with time zone', is_nullable: 'NO' },
       ]),
     );
@@ -77,14 +79,14 @@ describe('the DataSource and its migrations', () => {
     await runMigrations(ds);
     await runMigrations(ds);
     const applied = await ds.query(`SELECT name FROM migrations`);
-    expect(applied).toEqual([{ name: 'InitialSchema1700000000000' }]);
+    expect(applied).toEqual([{ name: 'InitialSchema1700000000000' }, { name: 'Reliability1701000000000' }]);
   });
 
   it('lets replicas starting together migrate a fresh schema without racing', async () => {
     const schema = `${db.schema}_fresh`;
     const replicas = await Promise.all([dataSource(schema), dataSource(schema), dataSource(schema)]);
     await Promise.all(replicas.map(runMigrations));
-    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(1);
+    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(2);
     expect(await replicas[1]!.query(`SELECT count(*)::int AS count FROM batches`)).toEqual([{ count: 0 }]);
   });
 

@@ -16,7 +16,9 @@ export {
   type AppliedBatch,
   type BatchProjector,
   type BatchProjectorOptions,
+  type RefusedCommit,
 } from './projection/batch.projector.js';
+export { countSetAside } from './projection/set-aside.js';
 export {
   rebuildProjections,
   type RebuildOptions,

@@ -20,6 +20,7 @@ export function viewOf(batch: Batch, lastEventAt: string | null): BatchView {
     created_at: batch.createdAt,
     started_at: batch.startedAt ?? null,
     paused_at: batch.pausedAt ?? null,
+    pause_reason: batch.status === 'paused' ? (batch.pauseReason ?? null) : null,
     completed_at: ended ? (batch.endedAt ?? null) : null,
     last_checkpoint_at: lastEventAt,
   };

@@ -18,6 +18,16 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
       names: runtime.names,
       onError: (error) =>
         runtime.logger.warn({ err: error }, 'projection failed; retrying from its checkpoint'),
+      onRefused: ({ kind, seq, subject, reason }) =>
+        kind === 'set-aside'
+          ? runtime.logger.error(
+              { seq, subject, reason },
+              'projection set a commit aside (table projection_set_aside); the log goes on',
+            )
+          : runtime.logger.warn(
+              { seq, subject, reason },
+              'projection stored a commit with refused text replaced',
+            ),
     });
   }
 

@@ -1,5 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { DataSource } from 'typeorm';
+import { countSetAside } from '@batch/persistence';
 
 export interface GatewayMetrics {
   registry: Registry;
@@ -9,7 +10,8 @@ export interface GatewayMetrics {
 /**
  * Prometheus metrics: the gateway's requests and latencies, and — read from the batches read model
  * at each scrape — batches by status and items settled (rate() of it is items/s; the gauge
- * `batch_items_settled_per_second` is that rate between the last two scrapes).
+ * `batch_items_settled_per_second` is that rate between the last two scrapes), and the commits a
+ * projection set aside (an operator looks at `projection_set_aside` when it is above 0).
  */
 export function createMetrics(ds: DataSource): GatewayMetrics {
   const registry = new Registry();
@@ -38,6 +40,18 @@ export function createMetrics(ds: DataSource): GatewayMetrics {
       );
       this.reset();
       for (const row of rows) this.set({ status: row.status }, Number(row.count));
+    },
+  });
+  new Gauge({
+    name: 'projection_commits_set_aside',
+    help: 'Commits of the event log a projection could not apply and set aside (table projection_set_aside)',
+    labelNames: ['projection'],
+    registers: [registry],
+    async collect() {
+      const counts = await countSetAside(ds);
+      this.reset();
+      this.set({ projection: 'batches' }, counts.get('batches') ?? 0);
+      for (const [projection, count] of counts) this.set({ projection }, count);
     },
   });
   let previous: { settled: number; at: number } | undefined;

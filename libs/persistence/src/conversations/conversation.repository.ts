@@ -1,4 +1,5 @@
 import type { DataSource } from 'typeorm';
+import { storableText } from '@batch/contracts';
 import { ConversationRecord } from '../entities/conversation.entity.js';
 import { inTransaction, rowsOf } from '../sql.js';
 
@@ -49,7 +50,7 @@ const itemKey = (batchId: string, itemId: string) => `${batchId}\n${itemId}`;
 
 /**
  * Stores conversations and their turns in one transaction, a few multi-row statements whatever the
- * count. An item that already has a conversation keeps it (a redelivered work message never makes a
+ * count. Text PostgreSQL refuses (a NUL in a model's reply) is stored with U+FFFD in its place. An item that already has a conversation keeps it (a redelivered work message never makes a
  * second one); the answer names, for every input in order, the conversation stored for its item.
  */
 export async function saveConversations(
@@ -69,9 +70,9 @@ export async function saveConversations(
         conversations.map((c) => c.batchId),
         conversations.map((c) => c.itemId),
         conversations.map((c) => c.userId),
-        conversations.map((c) => c.topic),
-        conversations.map((c) => c.persona),
-        conversations.map((c) => c.content),
+        conversations.map((c) => storableText(c.topic)),
+        conversations.map((c) => storableText(c.persona)),
+        conversations.map((c) => storableText(c.content)),
         conversations.map((c) => new Date(c.createdAt)),
       ],
     );
@@ -86,8 +87,8 @@ export async function saveConversations(
         [
           turns.map((turn) => turn.id),
           turns.map((turn) => turn.conversationId),
-          turns.map((turn) => turn.role),
-          turns.map((turn) => turn.content),
+          turns.map((turn) => storableText(turn.role)),
+          turns.map((turn) => storableText(turn.content)),
           turns.map((turn) => turn.sequence),
         ],
       );

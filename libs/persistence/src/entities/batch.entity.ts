@@ -50,6 +50,9 @@ export class BatchRecord {
   @Column({ name: 'paused_at', type: 'timestamptz', nullable: true })
   pausedAt!: Date | null;
 
+  @Column({ name: 'pause_reason', type: 'text', nullable: true })
+  pauseReason!: string | null;
+
   @Column({ name: 'completed_at', type: 'timestamptz', nullable: true })
   completedAt!: Date | null;
 

@@ -142,6 +142,7 @@ describe('the batch projection', () => {
       created_at: at(0),
       started_at: null,
       paused_at: null,
+      pause_reason: null,
       completed_at: null,
       last_checkpoint_at: at(0),
     });
@@ -153,6 +154,7 @@ describe('the batch projection', () => {
       status: 'paused',
       started_at: at(1),
       paused_at: at(2),
+      pause_reason: 'lunch',
       last_checkpoint_at: at(2),
     });
 
@@ -176,6 +178,7 @@ describe('the batch projection', () => {
     expect(await view(batchId)).toMatchObject({
       status: 'completed',
       paused_at: null,
+      pause_reason: null,
       completed_at: at(6),
       processed_count: 3,
       failed_count: 1,

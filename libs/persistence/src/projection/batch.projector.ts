@@ -2,11 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import type { BatchEvent, Names } from '@batch/contracts';
 import { inTransaction } from '../sql.js';
 import { projectBatchEvents } from './batch-events.projection.js';
 import { lockCheckpoint, readCheckpoint, saveCheckpoint } from './projection-checkpoint.js';
+import { applyOrSetAside, MalformedCommitError, type CommitVerdict } from './set-aside.js';
 import {
   deleteProjectionConsumer,
   openProjectionConsumer,
@@ -25,6 +26,8 @@ export interface AppliedBatch {
   atHead: boolean;
 }
 
+export type RefusedCommit = { seq: number; subject: string } & Exclude<CommitVerdict, { kind: 'applied' }>;
+
 export interface BatchProjectorOptions {
   ds: DataSource;
   nc: NatsConnection;
@@ -38,8 +41,13 @@ export interface BatchProjectorOptions {
   /** Events per transaction at most, whatever the message count: bounds one statement's arrays. */
   maxEventsPerTransaction?: number;
   onApplied?: (applied: AppliedBatch) => void;
-  /** A failed batch is retried from the checkpoint after `retryDelayMs`; this hears about it. */
+  /**
+   * A batch that fails is applied again one commit at a time; one that fails then too (a lost
+   * connection) is retried from the checkpoint after `retryDelayMs`, and this hears about it.
+   */
   onError?: (error: unknown) => void;
+  /** A commit PostgreSQL refused: stored with the refused text replaced, or set aside. */
+  onRefused?: (refused: RefusedCommit) => void;
   retryDelayMs?: number;
 }
 
@@ -65,7 +73,17 @@ export class CheckpointBehindError extends Error {
 
 interface Received {
   message: JsMsg;
-  events: BatchEvent[];
+  /** Undefined when the message is not a JSON array: it cannot be applied, and is set aside. */
+  events?: BatchEvent[];
+}
+
+function decode(message: JsMsg): Received {
+  try {
+    const events = message.json<unknown>();
+    return Array.isArray(events) ? { message, events: events as BatchEvent[] } : { message };
+  } catch {
+    return { message };
+  }
 }
 
 interface Waiter {
@@ -86,7 +104,7 @@ const FETCH_EXPIRES_MS = 30_000;
  * the others have not.
  */
 export function createBatchProjector(options: BatchProjectorOptions): BatchProjector {
-  const { ds, nc, names, onApplied, onError } = options;
+  const { ds, nc, names, onApplied, onError, onRefused } = options;
   const name = options.name ?? 'batches';
   const consumerName = options.consumerName ?? `projection-${name}-${randomBytes(4).toString('hex')}`;
   if (!CONSUMER_NAME.test(consumerName)) throw new RangeError(`bad consumer name ${consumerName}`);
@@ -127,24 +145,72 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
     return openProjectionConsumer(nc, spec, checkpoint);
   }
 
-  async function apply(batch: Received[]): Promise<void> {
+  /** Acks what a transaction dealt with and moves the projection's position past it. */
+  function settled(batch: Received[], stored: number, events: number, skipped: number): void {
     // Not always the last one: a message whose ack was lost comes back after newer ones.
     const newest = Math.max(...batch.map(({ message }) => message.seq));
-    const { stored, events, skipped } = await inTransaction(ds, async (runner) => {
-      const stored = await lockCheckpoint(runner, name);
-      // The messages before this batch are in the tables, unless the tables were emptied since.
-      if (stored < delivered) throw new CheckpointBehindError(stored, delivered);
-      const fresh = batch.filter(({ message }) => message.seq > stored);
-      const freshEvents = fresh.flatMap((received) => received.events);
-      await projectBatchEvents(runner, freshEvents);
-      if (fresh.length > 0) await saveCheckpoint(runner, name, newest);
-      return { stored, events: freshEvents.length, skipped: batch.length - fresh.length };
-    });
     for (const { message } of batch) message.ack();
     delivered = Math.max(delivered, newest);
     moveTo(Math.max(stored, newest));
     const atHead = batch.at(-1)!.message.info.pending === 0;
     onApplied?.({ seq: newest, messages: batch.length, events, skipped, atHead });
+  }
+
+  async function lockFresh(runner: QueryRunner, batch: Received[]) {
+    const stored = await lockCheckpoint(runner, name);
+    // The messages before this batch are in the tables, unless the tables were emptied since.
+    if (stored < delivered) throw new CheckpointBehindError(stored, delivered);
+    return { stored, fresh: batch.filter(({ message }) => message.seq > stored) };
+  }
+
+  /** The whole batch in one transaction with the checkpoint: the fast path. */
+  async function applyTogether(batch: Received[]): Promise<void> {
+    const { stored, events, skipped } = await inTransaction(ds, async (runner) => {
+      const { stored, fresh } = await lockFresh(runner, batch);
+      const freshEvents = fresh.flatMap(({ message, events }) => {
+        if (!events) throw new MalformedCommitError(message.seq);
+        return events;
+      });
+      await projectBatchEvents(runner, freshEvents);
+      if (fresh.length > 0)
+        await saveCheckpoint(runner, name, Math.max(...fresh.map(({ message }) => message.seq)));
+      return { stored, events: freshEvents.length, skipped: batch.length - fresh.length };
+    });
+    settled(batch, stored, events, skipped);
+  }
+
+  /**
+   * One transaction per commit, so that a commit PostgreSQL refuses, or one that is not events at
+   * all, is stored with the refused text replaced or set aside, and the rest of the log goes on.
+   */
+  async function applyOneByOne(batch: Received[]): Promise<void> {
+    for (const received of batch) {
+      const { message, events } = received;
+      const { stored, verdict } = await inTransaction(ds, async (runner) => {
+        const { stored, fresh } = await lockFresh(runner, [received]);
+        if (fresh.length === 0) return { stored, verdict: undefined };
+        const verdict = await applyOrSetAside(
+          runner,
+          name,
+          { seq: message.seq, subject: message.subject, payload: message.data, events },
+          (decoded) => projectBatchEvents(runner, decoded),
+        );
+        await saveCheckpoint(runner, name, message.seq);
+        return { stored, verdict };
+      });
+      if (verdict && verdict.kind !== 'applied')
+        onRefused?.({ seq: message.seq, subject: message.subject, ...verdict });
+      settled([received], stored, verdict ? (events?.length ?? 0) : 0, verdict ? 0 : 1);
+    }
+  }
+
+  async function apply(batch: Received[]): Promise<void> {
+    try {
+      await applyTogether(batch);
+    } catch {
+      // Bad data is dealt with commit by commit; a lost connection fails the first one again and is thrown.
+      await applyOneByOne(batch);
+    }
   }
 
   async function consume(consumer: Consumer): Promise<void> {
@@ -156,9 +222,9 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
       let eventCount = 0;
       for await (const message of fetching) {
         if (stopping) break;
-        const events = message.json<BatchEvent[]>();
-        batch.push({ message, events });
-        eventCount += events.length;
+        const received = decode(message);
+        batch.push(received);
+        eventCount += received.events?.length ?? 0;
         // At the head of the stream there is nothing to wait for: apply what there is now.
         if (batch.length >= batchSize || eventCount >= maxEvents || message.info.pending === 0) {
           await apply(batch);

@@ -24,14 +24,15 @@ export async function applyLifecycle(runner: QueryRunner, event: LifecycleEvent)
       ]);
       return;
     case 'BatchPaused':
-      await runner.query(`UPDATE batches SET status = 'paused', paused_at = $2 WHERE batch_id = $1`, [
-        batchId,
-        occurredAt,
-      ]);
+      await runner.query(
+        `UPDATE batches SET status = 'paused', paused_at = $2, pause_reason = $3 WHERE batch_id = $1`,
+        [batchId, occurredAt, event.data.reason],
+      );
       return;
     case 'BatchResumed':
       await runner.query(
-        `UPDATE batches SET status = 'running', paused_at = NULL, config = config || $2::jsonb WHERE batch_id = $1`,
+        `UPDATE batches SET status = 'running', paused_at = NULL, pause_reason = NULL, config = config || $2::jsonb
+          WHERE batch_id = $1`,
         [batchId, JSON.stringify(event.data.configOverrides ?? {})],
       );
       return;

@@ -22,7 +22,7 @@ export interface RebuildResult {
 const PROJECTION = 'batches';
 
 /**
- * Empties `batches`, `batch_items` and their checkpoint, then replays the whole event stream into
+ * Empties `batches`, `batch_items`, their checkpoint and the commits set aside, then replays the whole event stream into
  * them; returns once everything the stream held at the call is applied. Conversations are kept (the
  * worker writes them). Projectors running meanwhile find the checkpoint gone back and start over
  * from it, taking turns with this one.
@@ -34,6 +34,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   await inTransaction(ds, async (runner) => {
     await runner.query('TRUNCATE batch_items, batches');
     await runner.query('DELETE FROM projection_checkpoints WHERE name = $1', [PROJECTION]);
+    await runner.query('DELETE FROM projection_set_aside WHERE projection = $1', [PROJECTION]);
   });
   const result: RebuildResult = { lastSeq: state.last_seq, events: 0, messages: 0 };
   if (state.messages === 0) return result;

@@ -23,6 +23,7 @@ export const toBatchView = (batch: BatchRecord): BatchView => ({
   created_at: batch.createdAt.toISOString(),
   started_at: iso(batch.startedAt),
   paused_at: iso(batch.pausedAt),
+  pause_reason: batch.pauseReason,
   completed_at: iso(batch.completedAt),
   last_checkpoint_at: batch.lastCheckpointAt.toISOString(),
 });
