@@ -159,4 +159,18 @@ describe('the aggregate store', () => {
     await store.forget(batchId);
     expect(await snapshots.load(batchId)).toBeUndefined();
   });
+
+  it('removes a batch between calls on it; a replica that still holds it in memory then finds it gone', async () => {
+    const batchId = 'removed';
+    const [cleaner, other] = [aggregates(), aggregates()];
+    await cleaner.handle(batchId, create(batchId, 5));
+    await cleaner.snapshot(batchId);
+    await other.load(batchId);
+    await Promise.all([cleaner.handle(batchId, pause()), cleaner.remove(batchId)]);
+    expect(await replayFromZero(batchId)).toEqual({ status: 'empty' });
+    expect(await snapshots.load(batchId)).toBeUndefined();
+    await expect(cleaner.handle(batchId, pause())).rejects.toMatchObject({ code: 'not_found' });
+    // Its cached state is stale: the append conflicts, the store reloads, and the batch is gone.
+    await expect(other.handle(batchId, pause())).rejects.toMatchObject({ code: 'not_found' });
+  });
 });

@@ -37,6 +37,11 @@ export interface AggregateStore<S, C> {
   snapshot(batchId: string): Promise<{ bytes: number; chunks: number }>;
   /** Drops the batch from memory and removes its snapshot (a batch that ended). */
   forget(batchId: string): Promise<void>;
+  /**
+   * Removes the batch's events too (cleanup), between two calls on it, never while one is reading
+   * its log: afterwards the batch does not exist.
+   */
+  remove(batchId: string): Promise<void>;
 }
 
 export interface AggregateStoreOptions<S, C> {
@@ -152,6 +157,8 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
             };
           } catch (error) {
             if (!isConcurrencyError(error) || attempt >= maxConflictRetries) throw error;
+            // Load from the store again: the log may also have lost events (a cleanup elsewhere).
+            cache.delete(batchId);
           }
         }
       }),
@@ -161,6 +168,12 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
     forget: (batchId) =>
       withLock(batchId, async () => {
         cache.delete(batchId);
+        await snapshots.remove(batchId);
+      }),
+    remove: (batchId) =>
+      withLock(batchId, async () => {
+        cache.delete(batchId);
+        await events.purge(batchId);
         await snapshots.remove(batchId);
       }),
   };

@@ -173,6 +173,27 @@ describe('the event store on JetStream', () => {
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
   });
 
+  it('ends a read whose remaining events are purged while it reads them, instead of waiting for them', async () => {
+    const batchId = 'purged-mid-read';
+    await Promise.all(
+      Array.from({ length: 1_000 }, (_, commit) =>
+        store.append(
+          batchId,
+          Array.from({ length: 20 }, (_, index) => completed(batchId, commit * 20 + index)),
+        ),
+      ),
+    );
+    const reader = await createEventStore(nats.nc, { names: nats.names, readBufferBytes: 16 * 1024 });
+    const seen: number[] = [];
+    for await (const commit of reader.read(batchId)) {
+      seen.push(commit.seq);
+      if (seen.length === 1) await store.purge(batchId);
+    }
+    expect(seen.length).toBeGreaterThanOrEqual(1);
+    expect(seen.length).toBeLessThan(1_000);
+    expect(await all(store.read(batchId))).toEqual([]);
+  });
+
   it('purges one batch and nothing else', async () => {
     await store.append('purge-me', [created('purge-me')]);
     await store.append('keep-me', [created('keep-me')]);

@@ -99,14 +99,11 @@ export class BatchCommandsService {
 
   /** Removes events, snapshots and rows of batches that ended more than `daysOld` days ago. */
   async cleanup({ userId, daysOld }: OrchestratorCommand<'cleanup'>): Promise<{ cleaned_count: number }> {
-    const { ds, events, aggregates } = this.runtime;
+    const { ds, aggregates } = this.runtime;
     // The read model decides what ended when: it must hold every event stored so far.
     await this.projections.caughtUpWithLog(COMMAND_CATCH_UP_MS);
     const batchIds = await endedBatchIds(ds, { olderThan: new Date(Date.now() - daysOld * DAY_MS), userId });
-    for (const batchId of batchIds) {
-      await events.purge(batchId);
-      await aggregates.forget(batchId);
-    }
+    for (const batchId of batchIds) await aggregates.remove(batchId);
     await deleteBatchRows(ds, batchIds);
     return { cleaned_count: batchIds.length };
   }
