@@ -17,6 +17,9 @@ export interface Names {
   eventSubject(batchId: string, stream: EventStream): string;
   readonly allWork: string;
   work(batchId: string): string;
+  /** Core NATS, not stored: the orchestrator's word that a batch has new work, so idle workers pull at once. */
+  workReady(batchId: string): string;
+  readonly allWorkReady: string;
   command(name: string): string;
   query(name: string): string;
 }
@@ -35,6 +38,8 @@ export function names(namespace = ''): Names {
     eventSubject: (batchId, kind) => `${subject}batch.events.${batchId}.${kind}`,
     allWork: `${subject}batch.work.>`,
     work: (batchId) => `${subject}batch.work.${batchId}`,
+    workReady: (batchId) => `${subject}batch.ready.${batchId}`,
+    allWorkReady: `${subject}batch.ready.*`,
     command: (name) => `${subject}batch.cmd.${name}`,
     query: (name) => `${subject}batch.query.${name}`,
   };

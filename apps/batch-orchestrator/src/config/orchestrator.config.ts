@@ -18,9 +18,11 @@ export const OrchestratorConfig = z.object({
   ORCHESTRATOR_REPLICA_ID: z.string().min(1).default(hostname()),
   /** A replica that stops renewing its hold on a batch loses it to another after this long. */
   DISPATCH_LEASE_MS: positive.default(15_000),
-  /** Work dispatch settings, shared with the workers (both keep the consumer's config). */
-  WORK_ACK_WAIT_MS: positive.default(30_000),
+  /** A work message goes to another worker when its worker has not heartbeated for this long. */
+  WORK_ACK_WAIT_MS: positive.default(10_000),
   WORK_MAX_DELIVER: positive.default(5),
+  /** A failed dispatch is tried again after this, doubling (1, 2, 4 ... 30 s). */
+  DISPATCH_RETRY_BASE_MS: positive.default(1_000),
   EVENTS_REPLICAS: positive.default(1),
   EVENTS_DUPLICATE_WINDOW_MS: positive.default(120_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

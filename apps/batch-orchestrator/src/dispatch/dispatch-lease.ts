@@ -12,24 +12,33 @@ export interface DispatchLease {
 
 export function dispatchLease(kv: KV, replicaId: string): DispatchLease {
   const revisions = new Map<string, number>();
+  /** Writes the hold, taking a free key or renewing our own: either way its expiry starts again. */
+  async function take(batchId: string): Promise<boolean> {
+    const entry = await kv.get(batchId);
+    const free = !entry || entry.operation !== 'PUT';
+    if (!free && entry.string() !== replicaId) return false;
+    try {
+      revisions.set(
+        batchId,
+        free ? await kv.create(batchId, replicaId) : await kv.update(batchId, replicaId, entry.revision),
+      );
+      return true;
+    } catch {
+      return false;
+    }
+  }
   return {
     async hold(batchId) {
       const revision = revisions.get(batchId);
-      try {
-        revisions.set(
-          batchId,
-          revision ? await kv.update(batchId, replicaId, revision) : await kv.create(batchId, replicaId),
-        );
-        return true;
-      } catch {
-        revisions.delete(batchId);
-        const entry = await kv.get(batchId);
-        if (entry?.operation === 'PUT' && entry.string() === replicaId) {
-          revisions.set(batchId, entry.revision);
+      if (revision)
+        try {
+          revisions.set(batchId, await kv.update(batchId, replicaId, revision));
           return true;
+        } catch {
+          // Expired meanwhile, or taken by another replica: look again.
         }
-        return false;
-      }
+      revisions.delete(batchId);
+      return take(batchId);
     },
     async release(batchId) {
       const revision = revisions.get(batchId);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from '@nats-io/transport-node';
+import { errors, type Subscription } from '@nats-io/transport-node';
 import {
   exists,
   isDomainError,
@@ -10,9 +10,14 @@ import {
   type BatchState,
   type WorkItem,
 } from '@batch/batch-domain';
-import type { ItemSpec } from '@batch/contracts';
+import { chunkByBytes, jsonBytes, type ItemSpec } from '@batch/contracts';
 import { isConcurrencyError } from '@batch/event-store';
-import type { WorkMessage } from '@batch/messaging';
+import {
+  ensureBatchWorkConsumer,
+  removeBatchWorkConsumer,
+  type WorkItemSpec,
+  type WorkMessage,
+} from '@batch/messaging';
 import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
 import { ProjectorService } from '../projections/projector.service.js';
 import { dispatchLease, type DispatchLease } from './dispatch-lease.js';
@@ -24,11 +29,34 @@ interface Dispatch {
   /** Items handed to workers and not yet settled, with the attempt they were sent in. */
   inFlight: Map<string, number>;
   cursor: number;
+  /** Whether `inFlight` was read from the queue (the truth after a crash or a failed send). */
   adopted: boolean;
+  /** When the batch's work consumer was last made sure of. */
+  consumerEnsuredAt: number;
   specs?: ItemSpec[];
   scheduled?: NodeJS.Timeout;
   passing: boolean;
   again: boolean;
+  /** Sends JetStream refused in a row, and when the next pass may try again. */
+  refusals: number;
+  failures: number;
+  retryAt: number;
+}
+
+/** JetStream or the server refusing a send: the same send fails again, unlike an unreachable server. */
+const isUnreachable = (error: unknown): boolean =>
+  error instanceof errors.TimeoutError ||
+  error instanceof errors.NoRespondersError ||
+  error instanceof errors.ClosedConnectionError ||
+  error instanceof errors.ConnectionError ||
+  error instanceof errors.DrainingConnectionError ||
+  error instanceof errors.RequestError;
+
+class WorkRefusedError extends Error {
+  constructor(batchId: string, cause: unknown) {
+    super(`work of batch ${batchId} was refused: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+    this.name = 'WorkRefusedError';
+  }
 }
 
 /**
@@ -37,8 +65,18 @@ interface Dispatch {
  */
 const COALESCE_MS = 50;
 const encoder = new TextEncoder();
+/** Room in a work message for its headers and JSON punctuation beyond its fields. */
+const HEADROOM_BYTES = 4 * 1024;
+/** A batch whose work JetStream refuses this many times in a row is paused with the reason. */
+export const MAX_WORK_REFUSALS = 5;
+/** Retries after a failed pass wait 1, 2, 4 ... times the base, at most this long. */
+const MAX_RETRY_DELAY_MS = 30_000;
+/** A batch's work consumer is made sure of again this often (an idle one is removed after an hour). */
+const ENSURE_CONSUMER_EVERY_MS = 5 * 60_000;
 /** The second recovery pass at start-up waits this long at most for the projection. */
 const RECOVERY_CATCH_UP_MS = 120_000;
+/** Every replica looks for running batches that nobody dispatches this often. */
+const RECOVERY_EVERY_MS = 30_000;
 
 /**
  * Keeps a bounded window of each running batch's pending items with the workers, topping it up as
@@ -50,6 +88,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   private readonly lease: DispatchLease;
   private subscription?: Subscription;
   private sweep?: NodeJS.Timeout;
+  private recovery?: NodeJS.Timeout;
 
   constructor(
     @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
@@ -73,6 +112,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       () => this.dispatches.forEach((dispatch) => this.wake(dispatch.batchId)),
       config.DISPATCH_LEASE_MS / 3,
     );
+    // A running batch nobody dispatches (its replica gone, a wake lost) is taken up within this long.
+    this.recovery = setInterval(
+      () =>
+        void this.recover().catch((error: unknown) =>
+          this.runtime.logger.warn({ err: error }, 'periodic recovery failed'),
+        ),
+      RECOVERY_EVERY_MS,
+    );
     const { recovered_count } = await this.recover();
     this.runtime.logger.info(
       { recovered: recovered_count, replica: this.runtime.config.ORCHESTRATOR_REPLICA_ID },
@@ -89,6 +136,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationShutdown(): Promise<void> {
     clearInterval(this.sweep);
+    clearInterval(this.recovery);
     this.subscription?.unsubscribe();
     for (const dispatch of this.dispatches.values()) clearTimeout(dispatch.scheduled);
     await Promise.all([...this.dispatches.keys()].map((batchId) => this.lease.release(batchId)));
@@ -99,21 +147,45 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   wake(batchId: string): void {
     let dispatch = this.dispatches.get(batchId);
     if (!dispatch) {
-      dispatch = { batchId, inFlight: new Map(), cursor: 0, adopted: false, passing: false, again: false };
+      dispatch = {
+        batchId,
+        inFlight: new Map(),
+        cursor: 0,
+        adopted: false,
+        consumerEnsuredAt: 0,
+        passing: false,
+        again: false,
+        refusals: 0,
+        failures: 0,
+        retryAt: 0,
+      };
       this.dispatches.set(batchId, dispatch);
     }
     if (dispatch.passing) dispatch.again = true;
-    else dispatch.scheduled ??= setTimeout(() => void this.pass(dispatch), COALESCE_MS);
+    else
+      dispatch.scheduled ??= setTimeout(
+        () => void this.pass(dispatch),
+        Math.max(COALESCE_MS, dispatch.retryAt - Date.now()),
+      );
   }
 
-  /** Dispatches every running batch again (after a crash or restart): answers how many. */
+  /**
+   * Dispatches every running batch again (after a crash or restart): answers how many. At start-up it
+   * also looks at every batch with work still queued: a replica that stopped between cancelling a
+   * batch and purging its work left it there, and the pass purges it now.
+   */
   async recover(userId?: string): Promise<{ recovered_count: number; failed_count: number }> {
-    const { ds, config } = this.runtime;
+    const { ds, config, jsm, names } = this.runtime;
     const rows: { batch_id: string }[] = await ds.query(
       `SELECT batch_id FROM "${config.DATABASE_SCHEMA}".batches WHERE status = 'running' AND ($1::text IS NULL OR user_id = $1)`,
       [userId ?? null],
     );
     rows.forEach((row) => this.wake(row.batch_id));
+    if (userId === undefined) {
+      const { state } = await jsm.streams.info(names.workStream, { subjects_filter: names.allWork });
+      const prefix = names.work('');
+      for (const subject of Object.keys(state.subjects ?? {})) this.wake(subject.slice(prefix.length));
+    }
     return { recovered_count: rows.length, failed_count: 0 };
   }
 
@@ -122,11 +194,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     dispatch.passing = true;
     try {
       await this.dispatchMore(dispatch);
+      dispatch.refusals = 0;
+      dispatch.failures = 0;
+      dispatch.retryAt = 0;
     } catch (error) {
-      this.runtime.logger.error(
-        { err: error, batchId: dispatch.batchId },
-        'dispatch failed; retrying on the next wake',
-      );
+      await this.failed(dispatch, error);
     } finally {
       dispatch.passing = false;
       if (dispatch.again && this.dispatches.get(dispatch.batchId) === dispatch) {
@@ -134,6 +206,47 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         this.wake(dispatch.batchId);
       }
     }
+  }
+
+  /**
+   * A pass that failed is tried again with backoff. Work JetStream keeps refusing (the same send
+   * fails the same way) pauses the batch after MAX_WORK_REFUSALS tries, with the reason for its
+   * user to see; an unreachable server is waited out however long it takes.
+   */
+  private async failed(dispatch: Dispatch, error: unknown): Promise<void> {
+    const { logger, config } = this.runtime;
+    const { batchId } = dispatch;
+    dispatch.failures++;
+    if (error instanceof WorkRefusedError) dispatch.refusals++;
+    const delayMs = Math.min(
+      MAX_RETRY_DELAY_MS,
+      config.DISPATCH_RETRY_BASE_MS * 2 ** (dispatch.failures - 1),
+    );
+    dispatch.retryAt = Date.now() + delayMs;
+    if (dispatch.refusals < MAX_WORK_REFUSALS) {
+      logger.warn(
+        { err: error, batchId, failures: dispatch.failures, retryInMs: delayMs },
+        'dispatch failed',
+      );
+      setTimeout(() => this.wake(batchId), delayMs).unref();
+      return;
+    }
+    const reason = `dispatch failed ${dispatch.refusals} times: ${(error as Error).message}`.slice(0, 500);
+    logger.error({ err: error, batchId }, 'dispatch keeps failing; pausing the batch');
+    try {
+      await this.runtime.aggregates.handle(batchId, {
+        type: 'PauseBatch',
+        data: { reason },
+        metadata: { now: new Date().toISOString(), newEventId: () => randomUUID() },
+      });
+    } catch (pauseError) {
+      if (!isDomainError(pauseError) && !isConcurrencyError(pauseError)) {
+        logger.warn({ err: pauseError, batchId }, 'could not pause the batch; retrying');
+        setTimeout(() => this.wake(batchId), delayMs).unref();
+        return;
+      }
+    }
+    dispatch.refusals = 0;
   }
 
   private async stop(dispatch: Dispatch): Promise<void> {
@@ -163,35 +276,59 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const plan = planDispatch(state, { inFlight: dispatch.inFlight, limit: free, cursor: dispatch.cursor });
     if (plan.items.length === 0) return;
     dispatch.specs ??= await loadItemSpecs(this.runtime.events, batchId);
+    await this.ensureConsumer(dispatch);
     this.runtime.logger.debug({ batchId, from: plan.items[0]?.id, items: plan.items.length }, 'dispatching');
     await this.publish(state, dispatch, plan.items);
     dispatch.cursor = plan.cursor;
   }
 
+  private async ensureConsumer(dispatch: Dispatch): Promise<void> {
+    if (Date.now() - dispatch.consumerEnsuredAt < ENSURE_CONSUMER_EVERY_MS) return;
+    const { jsm, names, work } = this.runtime;
+    await ensureBatchWorkConsumer(jsm, names, dispatch.batchId, work);
+    dispatch.consumerEnsuredAt = Date.now();
+  }
+
+  /**
+   * Sends items in work messages of at most ITEMS_PER_WORK_MESSAGE items and of a size NATS carries
+   * beside the config, then tells idle workers. An item counts as in flight once its message is
+   * stored. When any send fails, what is in flight is read from the queue again on the next pass
+   * (a send that timed out may have been stored): an item is never sent twice.
+   */
   private async publish(state: Batch, dispatch: Dispatch, items: WorkItem[]): Promise<void> {
-    const { js, names, config } = this.runtime;
+    const { js, nc, names, config } = this.runtime;
     const specs = dispatch.specs!;
-    const perMessage = config.ITEMS_PER_WORK_MESSAGE;
-    const sends: Promise<unknown>[] = [];
-    for (let start = 0; start < items.length; start += perMessage) {
-      const message: WorkMessage = {
-        batchId: state.batchId,
-        userId: state.userId,
-        config: state.config,
-        items: items.slice(start, start + perMessage).map((item) => {
-          const spec = specs[item.index]!;
-          return { ...spec, index: item.index, attempt: item.attempt };
-        }),
-      };
-      message.items.forEach((item) => dispatch.inFlight.set(item.id, item.attempt));
-      // A fresh id per message: a purged message's id must not make JetStream drop its replacement.
-      sends.push(
-        js.publish(names.work(state.batchId), encoder.encode(JSON.stringify(message)), {
+    const envelope = { batchId: state.batchId, userId: state.userId, config: state.config };
+    const budget =
+      (nc.info?.max_payload ?? 1024 * 1024) - jsonBytes({ ...envelope, items: [] }) - HEADROOM_BYTES;
+    const workItems: WorkItemSpec[] = items.map((item) => ({
+      ...specs[item.index]!,
+      index: item.index,
+      attempt: item.attempt,
+    }));
+    const messages = chunkByBytes(workItems, jsonBytes, budget).flatMap((chunk) =>
+      Array.from({ length: Math.ceil(chunk.length / config.ITEMS_PER_WORK_MESSAGE) }, (_, index) =>
+        chunk.slice(index * config.ITEMS_PER_WORK_MESSAGE, (index + 1) * config.ITEMS_PER_WORK_MESSAGE),
+      ),
+    );
+    const sent = await Promise.allSettled(
+      messages.map(async (messageItems) => {
+        const message: WorkMessage = { ...envelope, items: messageItems };
+        // A fresh id per message: a purged message's id must not make JetStream drop its replacement.
+        await js.publish(names.work(state.batchId), encoder.encode(JSON.stringify(message)), {
           msgID: randomUUID(),
-        }),
-      );
-    }
-    await Promise.all(sends);
+        });
+        messageItems.forEach((item) => dispatch.inFlight.set(item.id, item.attempt));
+      }),
+    );
+    if (sent.some((result) => result.status === 'fulfilled')) nc.publish(names.workReady(state.batchId));
+    const failure = sent.find((result) => result.status === 'rejected');
+    if (!failure) return;
+    dispatch.adopted = false;
+    dispatch.inFlight.clear();
+    throw isUnreachable(failure.reason)
+      ? failure.reason
+      : new WorkRefusedError(state.batchId, failure.reason);
   }
 
   /**
@@ -200,6 +337,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    */
   private async adopt(dispatch: Dispatch, state: Batch, queued: WorkMessage[]): Promise<void> {
     const { jsm, names, logger } = this.runtime;
+    dispatch.inFlight.clear();
     const current = JSON.stringify(state.config);
     if (queued.some((work) => JSON.stringify(work.config) !== current)) {
       await jsm.streams.purge(names.workStream, { filter: names.work(dispatch.batchId) });
@@ -210,10 +348,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     logger.info({ batchId: dispatch.batchId, inFlight: dispatch.inFlight.size }, 'dispatching batch');
   }
 
-  /** A batch that is not running: paused and cancelled work leaves the queue; ended batches lose their snapshot. */
+  /**
+   * A batch that is not running. A paused batch's queued work stays where it is: workers hold it
+   * back without generating (they read the batch's status) and go on with it on resume, so nothing
+   * in progress at the pause is ever sent again. A cancelled batch's work leaves the queue; ended
+   * batches lose their snapshot and their work consumer.
+   */
   private async halt(dispatch: Dispatch, state: BatchState): Promise<void> {
-    const { jsm, names, aggregates } = this.runtime;
-    if (state.status === 'paused' || state.status === 'cancelled')
+    const { jsm, names } = this.runtime;
+    if (state.status === 'cancelled')
       await jsm.streams.purge(names.workStream, { filter: names.work(dispatch.batchId) });
     if (
       state.status === 'completed' ||
@@ -221,8 +364,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       state.status === 'cancelled' ||
       state.status === 'discarded'
     )
-      await aggregates.forget(dispatch.batchId);
+      await this.forget(dispatch);
     await this.stop(dispatch);
+  }
+
+  private async forget(dispatch: Dispatch): Promise<void> {
+    const { jsm, names, aggregates } = this.runtime;
+    await aggregates.forget(dispatch.batchId);
+    await removeBatchWorkConsumer(jsm, names, dispatch.batchId);
   }
 
   private async complete(dispatch: Dispatch): Promise<void> {
@@ -237,7 +386,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     } catch (error) {
       if (!isDomainError(error) && !isConcurrencyError(error)) throw error;
     }
-    await aggregates.forget(dispatch.batchId);
+    await this.forget(dispatch);
     await this.stop(dispatch);
   }
 }

@@ -27,7 +27,7 @@ export interface Engine {
   worker(extra?: Record<string, string>): Promise<ServiceProcess>;
   command<R>(name: OrchestratorCommandName, payload: unknown): Promise<R>;
   query<R>(name: OrchestratorQueryName, payload: unknown): Promise<R>;
-  /** Lines `<batchId> <itemId>` of every provider call, across all workers. */
+  /** `<batchId> <itemId>` of every provider call, across all workers. */
   providerCalls(batchId: string): string[];
   sql<T>(text: string, values?: unknown[]): Promise<T[]>;
   /** SIGTERMs every service still running (after each test, whatever its outcome). */
@@ -85,7 +85,8 @@ export async function startEngine(): Promise<Engine> {
     providerCalls: (batchId) =>
       readFileSync(callLog, 'utf8')
         .split('\n')
-        .filter((line) => line.startsWith(`${batchId} `)),
+        .filter((line) => line.startsWith(`${batchId} `))
+        .map((line) => line.split(' ').slice(0, 2).join(' ')),
     sql: async (text, values) =>
       (await client.query(text.replaceAll('$schema', `"${database.schema}"`), values)).rows,
     stopAll: async () => {

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { jetstreamManager } from '@nats-io/jetstream';
 import type { BatchEvent, EventOf } from '@batch/contracts';
 import type { BatchView } from '../commands/batch-view.js';
 import { ended, itemsOf, lifecycle, startEngine, type Engine } from './engine-harness.js';
@@ -94,9 +95,8 @@ describe('failures (real NATS and PostgreSQL, services as processes)', () => {
   });
 
   it('fails the items of work that no worker finished within its deliveries (every worker holding it crashed)', async () => {
-    const settings = { WORK_MAX_DELIVER: '1', WORK_ACK_WAIT_MS: '1000' };
-    const orchestrator = await engine.orchestrator(settings);
-    const worker = await engine.worker({ ...settings, LOG_LEVEL: 'debug' });
+    const orchestrator = await engine.orchestrator({ WORK_MAX_DELIVER: '1', WORK_ACK_WAIT_MS: '1000' });
+    const worker = await engine.worker({ LOG_LEVEL: 'debug' });
     const batch = await engine.command<BatchView>('create', {
       userId: 'u1',
       items: itemsOf(1, 'stuck'),
@@ -104,6 +104,8 @@ describe('failures (real NATS and PostgreSQL, services as processes)', () => {
     });
     await worker.waitForLine('"generating"');
     await worker.kill();
+    // The next worker to ask for the batch's work finds it delivered as often as allowed.
+    const next = await engine.worker();
     await engine.watcher.until(ended(batch.batch_id));
     const [failure] = failures(engine.watcher.events, batch.batch_id);
     expect(failure?.data.error).toMatchObject({
@@ -112,6 +114,60 @@ describe('failures (real NATS and PostgreSQL, services as processes)', () => {
       retryable: false,
     });
     expect(lifecycle(engine.watcher.events, batch.batch_id).at(-1)).toBe('BatchFailed');
-    await orchestrator.stop();
+    expect(engine.providerCalls(batch.batch_id)).toHaveLength(1);
+    await Promise.all([orchestrator.stop(), next.stop()]);
+  });
+
+  describe('when JetStream refuses the work', () => {
+    /** The work stream takes messages of at most `bytes` (-1: any size), as a misconfigured server would. */
+    async function limitWorkMessages(bytes: number): Promise<void> {
+      const jsm = await jetstreamManager(engine.nats.nc);
+      const { config } = await jsm.streams.info(engine.nats.names.workStream);
+      await jsm.streams.update(engine.nats.names.workStream, { ...config, max_msg_size: bytes });
+    }
+    afterEach(() => limitWorkMessages(-1));
+
+    it('retries a refused dispatch with backoff and goes on once the work is taken', async () => {
+      const orchestrator = await engine.orchestrator();
+      const worker = await engine.worker();
+      await limitWorkMessages(64);
+      const batch = await engine.command<BatchView>('create', { userId: 'u1', items: itemsOf(5) });
+      await orchestrator.waitForLine('"dispatch failed"');
+      await limitWorkMessages(-1);
+
+      await engine.watcher.until(ended(batch.batch_id));
+
+      expect(lifecycle(engine.watcher.events, batch.batch_id)).toEqual([
+        'BatchCreated',
+        'BatchStarted',
+        'BatchCompleted',
+      ]);
+      await Promise.all([orchestrator.stop(), worker.stop()]);
+    });
+
+    it('pauses a batch whose work keeps being refused, with the reason; resumed once fixed, it completes', async () => {
+      const orchestrator = await engine.orchestrator({ DISPATCH_RETRY_BASE_MS: '50' });
+      const worker = await engine.worker();
+      await limitWorkMessages(64);
+      const batch = await engine.command<BatchView>('create', { userId: 'u1', items: itemsOf(5) });
+
+      await engine.watcher.until((events) => lifecycle(events, batch.batch_id).includes('BatchPaused'));
+
+      const paused = engine.watcher.events.find(
+        (event): event is EventOf<'BatchPaused'> =>
+          event.batchId === batch.batch_id && event.type === 'BatchPaused',
+      )!;
+      expect(paused.data.reason).toMatch(
+        /^dispatch failed 5 times: work of batch \S+ was refused: .*maximum/i,
+      );
+      const view = await engine.query<BatchView>('get', { userId: 'u1', batchId: batch.batch_id });
+      expect(view).toMatchObject({ status: 'paused', pause_reason: paused.data.reason });
+
+      await limitWorkMessages(-1);
+      await engine.command('resume', { userId: 'u1', batchId: batch.batch_id });
+      await engine.watcher.until(ended(batch.batch_id));
+      expect(lifecycle(engine.watcher.events, batch.batch_id).at(-1)).toBe('BatchCompleted');
+      await Promise.all([orchestrator.stop(), worker.stop()]);
+    });
   });
 });

@@ -13,7 +13,7 @@ import {
   type EventStore,
   type SnapshotStore,
 } from '@batch/event-store';
-import { defaultWorkSettings, ensureWork } from '@batch/messaging';
+import { defaultWorkSettings, ensureWork, type WorkSettings } from '@batch/messaging';
 import { createDataSource, runMigrations } from '@batch/persistence';
 import type { OrchestratorConfig } from '../config/orchestrator.config.js';
 
@@ -29,6 +29,8 @@ export interface OrchestratorRuntime {
   snapshots: SnapshotStore;
   aggregates: AggregateStore<BatchState, BatchCommand>;
   leases: KV;
+  /** The settings of every batch's work consumer. */
+  work: WorkSettings;
   ds: DataSource;
   close(): Promise<void>;
 }
@@ -48,11 +50,13 @@ export async function openRuntime(config: OrchestratorConfig): Promise<Orchestra
     stream: { replicas: config.EVENTS_REPLICAS, duplicateWindowMs: config.EVENTS_DUPLICATE_WINDOW_MS },
   });
   await events.ensure();
-  await ensureWork(nc, names, {
+  const work: WorkSettings = {
     ...defaultWorkSettings,
+    replicas: config.EVENTS_REPLICAS,
     ackWaitMs: config.WORK_ACK_WAIT_MS,
     maxDeliver: config.WORK_MAX_DELIVER,
-  });
+  };
+  await ensureWork(nc, names, work);
   const snapshots = await createSnapshotStore(nc, {
     bucket: names.snapshotBucket,
     replicas: config.EVENTS_REPLICAS,
@@ -83,6 +87,7 @@ export async function openRuntime(config: OrchestratorConfig): Promise<Orchestra
     snapshots,
     aggregates,
     leases,
+    work,
     ds,
     close: async () => {
       await nc.drain();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import type { ItemOutcome } from '@batch/contracts';
-import { WorkMessage, WORKERS_CONSUMER } from '@batch/messaging';
+import { maxDeliveriesAdvisories, WorkMessage } from '@batch/messaging';
 import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
 
 interface MaxDeliveriesAdvisory {
@@ -25,15 +25,12 @@ export class ExhaustedWorkService implements OnApplicationBootstrap, OnApplicati
 
   onApplicationBootstrap(): void {
     const { nc, names } = this.runtime;
-    this.subscription = nc.subscribe(
-      `$JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.${names.workStream}.${WORKERS_CONSUMER}`,
-      {
-        queue: 'batch-orchestrator',
-        callback: (error, message) => {
-          if (!error) void this.fail(message.json<MaxDeliveriesAdvisory>());
-        },
+    this.subscription = nc.subscribe(maxDeliveriesAdvisories(names), {
+      queue: 'batch-orchestrator',
+      callback: (error, message) => {
+        if (!error) void this.fail(message.json<MaxDeliveriesAdvisory>());
       },
-    );
+    });
   }
 
   onApplicationShutdown(): void {

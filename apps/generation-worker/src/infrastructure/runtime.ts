@@ -4,7 +4,7 @@ import { pino, type Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { names as namesFor, type Names } from '@batch/contracts';
 import { createEventStore, createOutcomeCommitter, type OutcomeCommitter } from '@batch/event-store';
-import { ensureWork, type WorkSettings, defaultWorkSettings } from '@batch/messaging';
+import { trackConnection } from '@batch/messaging';
 import { createDataSource, runMigrations } from '@batch/persistence';
 import type { WorkerConfig } from '../config/worker.config.js';
 
@@ -15,7 +15,8 @@ export interface WorkerRuntime {
   js: JetStreamClient;
   jsm: JetStreamManager;
   names: Names;
-  work: WorkSettings;
+  /** False while the NATS connection is down: no new item starts then (its message may go elsewhere). */
+  natsConnected(): boolean;
   committer: OutcomeCommitter;
   ds: DataSource;
   close(): Promise<void>;
@@ -27,14 +28,8 @@ export async function openRuntime(config: WorkerConfig): Promise<WorkerRuntime> 
   const logger = pino({ name: 'generation-worker', level: config.LOG_LEVEL });
   const nc = await connect({ servers: config.NATS_URL, name: 'generation-worker', maxReconnectAttempts: -1 });
   const names = namesFor(config.NATS_NAMESPACE);
-  const work: WorkSettings = {
-    ...defaultWorkSettings,
-    ackWaitMs: config.WORK_ACK_WAIT_MS,
-    maxDeliver: config.WORK_MAX_DELIVER,
-  };
+  // The streams and each batch's work consumer are the orchestrator's: a worker only reads and appends.
   const events = await createEventStore(nc, { names });
-  await events.ensure();
-  await ensureWork(nc, names, work);
   const ds = await createDataSource({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   await runMigrations(ds);
   return {
@@ -44,7 +39,7 @@ export async function openRuntime(config: WorkerConfig): Promise<WorkerRuntime> 
     js: jetstream(nc),
     jsm: await jetstreamManager(nc),
     names,
-    work,
+    natsConnected: trackConnection(nc, logger),
     committer: createOutcomeCommitter(events, { maxDelayMs: config.OUTCOME_COMMIT_MS }),
     ds,
     close: async () => {

@@ -1,68 +1,121 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
-import { WorkMessage, WORKERS_CONSUMER } from '@batch/messaging';
+import type { JsMsg } from '@nats-io/jetstream';
+import { WorkMessage } from '@batch/messaging';
 import { RUNTIME, type WorkerRuntime } from '../infrastructure/runtime.js';
-import { limiter } from './limiter.js';
+import { heldBackLookup } from './held-back.js';
+import { fairSlots, type FairSlots } from './fair-slots.js';
+import { mayStart } from './may-start.js';
 import { stillQueued } from './still-queued.js';
 import { processWork } from './work-processor.js';
+import { workSources, type HeldMessage, type WorkSources } from './work-sources.js';
 
-/** Pulls work from the shared durable consumer, `WORKER_CONCURRENCY` items at a time. */
+function decodeWork(message: JsMsg): WorkMessage | undefined {
+  try {
+    const parsed = WorkMessage.safeParse(message.json());
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A held message is heartbeated this many times per ack wait: only a worker that is gone misses them all. */
+const HEARTBEATS_PER_ACK_WAIT = 5;
+
+/**
+ * Pulls work from every running batch in turn and generates its items in fair slots:
+ * `WORKER_CONCURRENCY` shared round-robin between users and their batches, plus `WORKER_BURST` for
+ * batches with nothing running. On shutdown, items not started are handed back at once.
+ */
 @Injectable()
 export class WorkConsumerService implements OnApplicationBootstrap, OnApplicationShutdown {
-  private messages?: ConsumerMessages;
+  private sources?: WorkSources;
+  private slots?: FairSlots;
+  private stopping = false;
   private readonly inProcess = new Set<Promise<void>>();
+  private readonly heldBack: ReturnType<typeof heldBackLookup>;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: WorkerRuntime) {}
+  constructor(@Inject(RUNTIME) private readonly runtime: WorkerRuntime) {
+    this.heldBack = heldBackLookup(runtime.ds);
+  }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { js, names, config } = this.runtime;
-    const consumer = await js.consumers.get(names.workStream, WORKERS_CONSUMER);
-    const messageSlots = limiter(config.WORKER_CONCURRENCY);
-    const itemSlots = limiter(config.WORKER_CONCURRENCY);
-    this.messages = await consumer.consume({ max_messages: config.WORKER_CONCURRENCY * 2 });
-    void (async () => {
-      for await (const message of this.messages!) {
-        // Claimed from the moment it arrives: a message waiting for a slot must not be redelivered.
-        const heartbeat = setInterval(
-          () => message.working(),
-          Math.max(100, this.runtime.work.ackWaitMs / 3),
-        );
-        const handled = messageSlots(() => this.handle(message, itemSlots)).finally(() =>
-          clearInterval(heartbeat),
-        );
-        this.inProcess.add(handled);
-        void handled.finally(() => this.inProcess.delete(handled));
-      }
-    })();
+    const { nc, js, jsm, names, logger, config } = this.runtime;
+    const burst = config.WORKER_BURST ?? config.WORKER_CONCURRENCY;
+    this.slots = fairSlots(config.WORKER_CONCURRENCY, burst);
+    this.sources = workSources({
+      nc,
+      js,
+      jsm,
+      names,
+      logger,
+      maxHeld: config.WORKER_CONCURRENCY * 2,
+      burst: Math.max(1, burst),
+    });
+    await this.sources.start((held) => {
+      const handled = this.handle(held).finally(() => held.done());
+      this.inProcess.add(handled);
+      void handled.finally(() => this.inProcess.delete(handled));
+    });
   }
 
   async onApplicationShutdown(): Promise<void> {
-    await this.messages?.close();
+    this.stopping = true;
+    await this.sources?.stop();
     await Promise.allSettled([...this.inProcess]);
+    await this.runtime.committer.flush();
   }
 
-  private async handle(message: JsMsg, itemSlots: ReturnType<typeof limiter>): Promise<void> {
-    const { config, committer, ds, logger, jsm, names } = this.runtime;
-    const parsed = WorkMessage.safeParse(message.json());
-    if (!parsed.success) {
-      logger.error({ subject: message.subject, seq: message.seq }, 'malformed work message dropped');
-      return void message.term('malformed work message');
-    }
+  private async handle({ message, ackWaitMs, park }: HeldMessage): Promise<void> {
+    const { config, committer, ds, logger, jsm, names, natsConnected } = this.runtime;
+    // Claimed from the moment it arrives: a message waiting for a slot must not go to another worker.
+    const heartbeat = setInterval(
+      () => message.working(),
+      Math.max(100, ackWaitMs / HEARTBEATS_PER_ACK_WAIT),
+    );
     try {
-      const outcomes = await processWork(parsed.data, {
-        ds,
-        logger,
-        run: itemSlots,
-        retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
-        providerCallLog: config.PROVIDER_CALL_LOG,
-        stillQueued: stillQueued(jsm, names.workStream, message.seq),
+      const work = decodeWork(message);
+      if (!work) {
+        logger.error({ subject: message.subject, seq: message.seq }, 'malformed work message dropped');
+        return void message.term('malformed work message');
+      }
+      const queued = stillQueued(jsm, names.workStream, message.seq);
+      logger.debug({
+        seq: message.seq,
+        items: work.items.map((i) => i.id).join(','),
+        dc: message.info.deliveryCount,
       });
-      await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
-      message.ack();
+      try {
+        const { outcomes, withdrawn } = await processWork(work, {
+          ds,
+          logger,
+          run: (task) => this.slots!.run(work, task),
+          retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
+          providerCallLog: config.PROVIDER_CALL_LOG,
+          // Stopping or cut off, the items not started go back to the queue for another worker.
+          ...mayStart({
+            stopping: () => this.stopping,
+            connected: natsConnected,
+            stillQueued: queued,
+            heldBack: () => this.heldBack(work.batchId, work.config),
+            parked: park,
+          }),
+        });
+        await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
+        // Handed back at once for what was left alone (a message purged meanwhile is gone either way).
+        if (withdrawn > 0) message.nak();
+        else message.ack();
+      } catch (error) {
+        // Storage or NATS trouble, not the provider's: the whole message comes back later.
+        logger.error({ err: error, batchId: work.batchId }, 'work failed; it will be redelivered');
+        message.nak(1000 * 2 ** (message.info.deliveryCount - 1));
+      }
     } catch (error) {
-      // Storage or NATS trouble, not the provider's: the whole message comes back later.
-      logger.error({ err: error, batchId: parsed.data.batchId }, 'work failed; it will be redelivered');
-      message.nak(1000 * 2 ** (message.info.deliveryCount - 1));
+      logger.error(
+        { err: error, subject: message.subject },
+        'work message not handled; it will be redelivered',
+      );
+    } finally {
+      clearInterval(heartbeat);
     }
   }
 }

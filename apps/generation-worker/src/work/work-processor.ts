@@ -19,8 +19,17 @@ type ItemResult =
       durationMs: number;
     }
   | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
-  /** The orchestrator took the message back (pause, cancel): no outcome, the item stays pending. */
+  /**
+   * Not started, and left alone: the orchestrator took the message back (pause, cancel), or this
+   * worker is stopping or cut off from NATS. No outcome: the item stays pending.
+   */
   | { item: WorkItemSpec; kind: 'withdrawn' };
+
+export interface Processed {
+  outcomes: ItemOutcome[];
+  /** Items left alone: the message must be delivered again (if it is still queued) for them. */
+  withdrawn: number;
+}
 
 export interface ProcessorDeps {
   ds: DataSource;
@@ -29,8 +38,13 @@ export interface ProcessorDeps {
   /** Retries of a temporary or rate-limited failure, and the first delay (doubling: 1, 2, 4, 8, 16 s). */
   retry: { max: number; baseDelayMs: number };
   providerCallLog?: string;
-  /** Whether the message is still queued; once it is not, items not started are left alone. */
-  stillQueued: () => Promise<boolean>;
+  /**
+   * Whether the next item (or retry) may start, waiting while its batch holds it back; when not,
+   * the items not started are left alone.
+   */
+  mayStart: () => Promise<boolean>;
+  /** The same, answered at once (false while held back): checked again once in a slot. */
+  canStartNow: () => Promise<boolean>;
 }
 
 const asErrorShape = (error: unknown): ErrorShape & { retryAfterSeconds?: number } =>
@@ -54,7 +68,7 @@ const asErrorShape = (error: unknown): ErrorShape & { retryAfterSeconds?: number
  * provider again (a redelivery after a crash); the others are generated, retried in place with
  * backoff while their failure is retryable, stored together, and reported.
  */
-export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promise<ItemOutcome[]> {
+export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promise<Processed> {
   const existing = await findConversationIds(
     deps.ds,
     work.batchId,
@@ -62,43 +76,58 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   );
   const provider = providerFor(work.config.provider);
 
+  type Call = ItemResult | { kind: 'retry'; delayMs: number };
+
+  /** One call of the provider, in a slot. */
+  async function call(item: WorkItemSpec, retry: number, started: number): Promise<Call> {
+    deps.logger.debug({ batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry }, 'generating');
+    if (deps.providerCallLog)
+      appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id} ${process.pid}\n`);
+    try {
+      const generated = await provider.generate(item, work.config);
+      const durationMs = Math.round(performance.now() - started);
+      return { item, kind: 'generated', generated, conversationId: randomUUID(), durationMs };
+    } catch (error) {
+      const { retryAfterSeconds, ...shape } = asErrorShape(error);
+      if (!shape.retryable) return { item, kind: 'failed', error: shape };
+      if (retry >= deps.retry.max)
+        return {
+          item,
+          kind: 'failed',
+          error: { ...shape, code: 'retries_exhausted', category: 'permanent', retryable: false },
+        };
+      // The advertised delay when there is one (429 Retry-After), else exponential backoff.
+      const delayMs =
+        retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : deps.retry.baseDelayMs * 2 ** retry;
+      return { kind: 'retry', delayMs };
+    }
+  }
+
+  /**
+   * Calls and retries the provider for an item. Waiting (held back while paused, or for a retry's
+   * delay) happens outside the slots, so it never keeps other batches' work from running.
+   */
   async function generate(item: WorkItemSpec): Promise<ItemResult> {
     const started = performance.now();
-    for (let retry = 0; ; retry++) {
-      if (!(await deps.stillQueued())) return { item, kind: 'withdrawn' };
-      deps.logger.debug(
-        { batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry },
-        'generating',
+    for (let retry = 0; ;) {
+      if (!(await deps.mayStart())) return { item, kind: 'withdrawn' };
+      const called = await deps.run(async () =>
+        (await deps.canStartNow()) ? call(item, retry, started) : undefined,
       );
-      if (deps.providerCallLog) appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id}\n`);
-      try {
-        const generated = await provider.generate(item, work.config);
-        const durationMs = Math.round(performance.now() - started);
-        return { item, kind: 'generated', generated, conversationId: randomUUID(), durationMs };
-      } catch (error) {
-        const { retryAfterSeconds, ...shape } = asErrorShape(error);
-        if (!shape.retryable) return { item, kind: 'failed', error: shape };
-        if (retry >= deps.retry.max)
-          return {
-            item,
-            kind: 'failed',
-            error: { ...shape, code: 'retries_exhausted', category: 'permanent', retryable: false },
-          };
-        // The advertised delay when there is one (429 Retry-After), else exponential backoff.
-        await sleep(
-          retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : deps.retry.baseDelayMs * 2 ** retry,
-        );
-      }
+      if (called === undefined) continue;
+      if (called.kind !== 'retry') return called;
+      retry++;
+      await sleep(called.delayMs);
     }
   }
 
   const results = await Promise.all(
-    work.items.map((item) =>
-      deps.run(async (): Promise<ItemResult> => {
-        const known = existing.get(item.id);
-        return known ? { item, kind: 'done', conversationId: known, durationMs: 0 } : generate(item);
-      }),
-    ),
+    work.items.map((item): Promise<ItemResult> => {
+      const known = existing.get(item.id);
+      return known
+        ? Promise.resolve({ item, kind: 'done', conversationId: known, durationMs: 0 })
+        : generate(item);
+    }),
   );
 
   const generated = results.filter((result) => result.kind === 'generated');
@@ -126,7 +155,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   const now = new Date().toISOString();
   const envelope = { batchId: work.batchId, occurredAt: now, schemaVersion: 1 as const };
   const settled = results.filter((result) => result.kind !== 'withdrawn');
-  return settled.map((result): ItemOutcome => {
+  const outcomes = settled.map((result): ItemOutcome => {
     const { item } = result;
     if (result.kind === 'failed')
       return {
@@ -143,4 +172,5 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
     };
   });
+  return { outcomes, withdrawn: results.length - settled.length };
 }

@@ -27,6 +27,7 @@ const VIEW_FIELDS = [
   'created_at',
   'started_at',
   'paused_at',
+  'pause_reason',
   'completed_at',
   'last_checkpoint_at',
 ];

@@ -2,6 +2,7 @@ import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { pino, type Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import { names as namesFor, type Names } from '@batch/contracts';
+import { trackConnection } from '@batch/messaging';
 import { createDataSource, runMigrations } from '@batch/persistence';
 import type { GatewayConfig } from '../config/gateway.config.js';
 
@@ -26,15 +27,7 @@ export async function openRuntime(config: GatewayConfig): Promise<GatewayRuntime
     name: 'notification-gateway',
     maxReconnectAttempts: -1,
   });
-  let natsConnected = true;
-  void (async () => {
-    for await (const status of nc.status()) {
-      if (status.type === 'disconnect' || status.type === 'reconnect') {
-        natsConnected = status.type === 'reconnect';
-        logger.warn({ server: status.server }, `NATS ${status.type}`);
-      }
-    }
-  })();
+  const natsConnected = trackConnection(nc, logger);
   const ds = await createDataSource({ url: config.DATABASE_URL, schema: config.DATABASE_SCHEMA });
   // Replicas and services migrate under one advisory lock: whoever starts first creates the tables.
   await runMigrations(ds);
@@ -42,7 +35,7 @@ export async function openRuntime(config: GatewayConfig): Promise<GatewayRuntime
     config,
     logger,
     nc,
-    natsConnected: () => natsConnected,
+    natsConnected,
     names: namesFor(config.NATS_NAMESPACE),
     ds,
     close: async () => {

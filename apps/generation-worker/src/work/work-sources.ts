@@ -1,0 +1,233 @@
+import {
+  JetStreamApiCodes,
+  JetStreamApiError,
+  type Consumer,
+  type ConsumerMessages,
+  type JetStreamClient,
+  type JetStreamManager,
+  type JsMsg,
+} from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import type { Logger } from 'pino';
+import type { Names } from '@batch/contracts';
+import { batchIdOfWorkConsumer, workConsumerName } from '@batch/messaging';
+
+/** A work message this worker holds until `done()`: heartbeat it every `ackWaitMs / 5`. */
+export interface HeldMessage {
+  message: JsMsg;
+  batchId: string;
+  ackWaitMs: number;
+  /**
+   * Held back (its batch is paused): it keeps being held, but no longer takes room, so the worker
+   * pulls other batches' work meanwhile. `park(false)` takes the room again.
+   */
+  park(parked: boolean): void;
+  done(): void;
+}
+
+export interface WorkSources {
+  start(deliver: (held: HeldMessage) => void): Promise<void>;
+  /** Stops pulling; messages already delivered stay with the caller. */
+  stop(): Promise<void>;
+}
+
+export interface WorkSourcesOptions {
+  nc: NatsConnection;
+  js: JetStreamClient;
+  jsm: JetStreamManager;
+  names: Names;
+  logger: Logger;
+  /** Messages held at once (in process or waiting for a slot). */
+  maxHeld: number;
+  /** Extra messages a batch holding none may take when `maxHeld` is reached. */
+  burst: number;
+  /** How often the batches with work are listed (besides the orchestrator's word on new work). */
+  listEveryMs?: number;
+}
+
+interface Source {
+  batchId: string;
+  /** Messages not delivered yet, as last listed (or announced). */
+  pending: number;
+  /** Messages delivered and not acknowledged: some may come back from a worker that is gone. */
+  ackPending: number;
+  consumer?: Promise<{ consumer: Consumer; ackWaitMs: number }>;
+  /** A pull of this worker is open on it (at most one per batch at a time). */
+  pulling: boolean;
+  fetching?: ConsumerMessages;
+}
+
+/** JetStream's own default, for a consumer made without one. */
+const DEFAULT_ACK_WAIT_NANOS = 30_000_000_000;
+
+/** A pull waits this long for messages not there yet, then gives back its room. */
+const FETCH_EXPIRES_MS = 1_000;
+
+const isGone = (error: unknown) =>
+  error instanceof JetStreamApiError &&
+  (error.code === JetStreamApiCodes.ConsumerNotFound || error.code === JetStreamApiCodes.StreamNotFound);
+
+/**
+ * Where a worker's work comes from: each batch's own consumer, pulled in turn. A batch gets its share
+ * of the messages this worker may hold, and a batch holding none may take one even when the share is
+ * used up, so one batch's window never sits between another batch and the workers. Batches with work
+ * are known from the orchestrator's word (`batch.ready.<id>`) and a listing every second, which also
+ * finds messages a worker that died left to be delivered again.
+ */
+export function workSources(options: WorkSourcesOptions): WorkSources {
+  const { nc, js, jsm, names, logger, maxHeld, burst } = options;
+  const listEveryMs = options.listEveryMs ?? 1_000;
+  const sources = new Map<string, Source>();
+  const heldBy = new Map<string, number>();
+  let held = 0;
+  let reserved = 0;
+  let turn = 0;
+  let stopping = false;
+  let deliver: (held: HeldMessage) => void = () => undefined;
+  let signals: Subscription | undefined;
+  let lister: NodeJS.Timeout | undefined;
+  let listing: Promise<void> | undefined;
+
+  const sourceOf = (batchId: string): Source => {
+    let source = sources.get(batchId);
+    if (!source) {
+      source = { batchId, pending: 0, ackPending: 0, pulling: false };
+      sources.set(batchId, source);
+    }
+    return source;
+  };
+
+  function consumerOf(source: Source): Promise<{ consumer: Consumer; ackWaitMs: number }> {
+    const found =
+      source.consumer ??
+      js.consumers.get(names.workStream, workConsumerName(source.batchId)).then(async (consumer) => ({
+        consumer,
+        ackWaitMs: ((await consumer.info(true)).config.ack_wait ?? DEFAULT_ACK_WAIT_NANOS) / 1_000_000,
+      }));
+    source.consumer = found;
+    return found;
+  }
+
+  async function pull(source: Source, count: number): Promise<void> {
+    source.pulling = true;
+    reserved += count;
+    let left = count;
+    try {
+      const { consumer, ackWaitMs } = await consumerOf(source);
+      if (stopping) return;
+      source.fetching = await consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
+      for await (const message of source.fetching) {
+        left--;
+        reserved--;
+        held++;
+        heldBy.set(source.batchId, (heldBy.get(source.batchId) ?? 0) + 1);
+        source.pending = Math.max(0, message.info.pending);
+        let counted = true;
+        let released = false;
+        const count = (taking: boolean) => {
+          if (counted === taking || released) return;
+          counted = taking;
+          held += taking ? 1 : -1;
+          const mine = (heldBy.get(source.batchId) ?? 0) + (taking ? 1 : -1);
+          if (mine === 0) heldBy.delete(source.batchId);
+          else heldBy.set(source.batchId, mine);
+          if (!taking) pump();
+        };
+        deliver({
+          message,
+          batchId: source.batchId,
+          ackWaitMs,
+          park: (parked) => count(!parked),
+          done: () => {
+            count(false);
+            released = true;
+          },
+        });
+      }
+      // Fewer than asked: nothing more is waiting there now.
+      if (left > 0) source.pending = 0;
+    } catch (error) {
+      if (isGone(error)) sources.delete(source.batchId);
+      else logger.warn({ err: error, batchId: source.batchId }, 'pulling work failed');
+      source.consumer = undefined;
+    } finally {
+      reserved -= left;
+      source.fetching = undefined;
+      source.pulling = false;
+      if (!stopping) setImmediate(pump);
+    }
+  }
+
+  /** Starts pulls in turn while there is room: batches with undelivered work first, then possible redeliveries. */
+  function pump(): void {
+    if (stopping) return;
+    const idle = [...sources.values()].filter((source) => !source.pulling);
+    const active = [...sources.values()].filter(
+      (source) => source.pending > 0 || (heldBy.get(source.batchId) ?? 0) > 0,
+    ).length;
+    const share = Math.max(1, Math.ceil(maxHeld / Math.max(1, active)));
+    const inTurn = [
+      ...idle.slice(turn % Math.max(1, idle.length)),
+      ...idle.slice(0, turn % Math.max(1, idle.length)),
+    ];
+    turn++;
+    for (const source of inTurn) {
+      const mine = heldBy.get(source.batchId) ?? 0;
+      const room = maxHeld + (mine === 0 ? burst : 0) - held - reserved;
+      if (room <= 0) continue;
+      if (source.pending > 0) void pull(source, Math.min(room, Math.max(1, share - mine)));
+    }
+    // Work left by a worker that is gone comes back after its ack wait, to whoever pulls then.
+    if (maxHeld - held - reserved > 0)
+      for (const source of inTurn)
+        if (!source.pulling && source.pending === 0 && source.ackPending > (heldBy.get(source.batchId) ?? 0))
+          void pull(source, 1);
+  }
+
+  async function list(): Promise<void> {
+    const seen = new Set<string>();
+    try {
+      for await (const info of jsm.consumers.list(names.workStream)) {
+        const batchId = batchIdOfWorkConsumer(info.name);
+        if (batchId === undefined) continue;
+        seen.add(batchId);
+        const source = sourceOf(batchId);
+        if (!source.pulling) source.pending = info.num_pending;
+        source.ackPending = info.num_ack_pending;
+      }
+      for (const [batchId, source] of sources)
+        if (!seen.has(batchId) && !source.pulling) sources.delete(batchId);
+      pump();
+    } catch (error) {
+      // Before the orchestrator first made the work stream there is nothing to list.
+      if (isGone(error)) logger.debug('no work stream yet');
+      else logger.warn({ err: error }, 'listing the batches with work failed');
+    }
+  }
+
+  return {
+    async start(deliverTo) {
+      deliver = deliverTo;
+      const prefix = names.allWorkReady.slice(0, -1);
+      signals = nc.subscribe(names.allWorkReady, {
+        callback: (error, message) => {
+          if (error || stopping) return;
+          const source = sourceOf(message.subject.slice(prefix.length));
+          source.pending = Math.max(source.pending, 1);
+          pump();
+        },
+      });
+      await list();
+      lister = setInterval(() => {
+        listing ??= list().finally(() => (listing = undefined));
+      }, listEveryMs);
+    },
+    async stop() {
+      stopping = true;
+      clearInterval(lister);
+      signals?.unsubscribe();
+      for (const source of sources.values()) source.fetching?.stop();
+      await listing;
+    },
+  };
+}
