@@ -12,6 +12,7 @@ import { DocsController } from './docs/docs.controller.js';
 import { HealthController } from './health/health.controller.js';
 import { metricsProvider } from './health/metrics.provider.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
+import { ItemBodiesService } from './item-bodies/item-bodies.service.js';
 import { openRuntime, RUNTIME } from './infrastructure/gateway-runtime.js';
 import { OrchestratorClient } from './orchestrator/orchestrator.client.js';
 import { SeedBatchesController } from './seed/seed-batches.controller.js';
@@ -30,6 +31,7 @@ export function gatewayModule(config: GatewayConfig) {
       metricsProvider,
       OrchestratorClient,
       BatchesService,
+      ItemBodiesService,
       ResultsStreamer,
       // Guards run in this order: who is asking, then how often they ask.
       { provide: APP_GUARD, useClass: AuthGuard },

@@ -7,16 +7,32 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import { openApiDocument } from './docs/openapi.document.js';
 import { METRICS } from './health/metrics.provider.js';
 import type { GatewayMetrics } from './health/metrics.registry.js';
+import { TOKEN_VERIFIER } from './auth/auth.guard.js';
+import type { VerifyToken } from './auth/token-verifier.js';
+import {
+  answerClientErrors,
+  authenticateBeforeBody,
+  carriesItems,
+  isJson,
+  SMALL_BODY_BYTES,
+} from './http/request-bodies.js';
 import { requestMetrics } from './http/request-metrics.middleware.js';
 
-/** The gateway's HTTP application: body limit, request metrics, the Swagger UI at /api/docs. */
+/**
+ * The gateway's HTTP application: request metrics, the token checked before any body is read, item
+ * lists read as bytes (parsed off the event loop), other bodies up to 1 MiB, JSON for requests Node
+ * refuses itself, the Swagger UI at /api/docs.
+ */
 export async function createGatewayApp(config: GatewayConfig): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(gatewayModule(config), {
     bodyParser: false,
     logger: ['error', 'warn'],
   });
   app.use(requestMetrics(app.get<GatewayMetrics>(METRICS)));
-  app.useBodyParser('json', { limit: config.MAX_BODY_BYTES });
+  app.use(authenticateBeforeBody(app.get<VerifyToken>(TOKEN_VERIFIER)));
+  app.useBodyParser('raw', { type: carriesItems, limit: config.MAX_BODY_BYTES });
+  app.useBodyParser('json', { type: isJson, limit: SMALL_BODY_BYTES });
+  answerClientErrors(app.getHttpServer());
   SwaggerModule.setup('api/docs', app, openApiDocument() as unknown as OpenAPIObject, {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'Batch platform API',

@@ -76,6 +76,7 @@ export const ApiErrorCode = z.enum([
   'not_found',
   'conflict',
   'payload_too_large',
+  'headers_too_large',
   'validation',
   'rate_limited',
   'unavailable',

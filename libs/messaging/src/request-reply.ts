@@ -55,16 +55,24 @@ export function serveRequests(nc: NatsConnection, routes: Route[], options: Serv
 }
 
 /** Sends a request and returns the typed reply; no responder or a timeout is `unavailable`. */
-export async function request<R>(
+export function request<R>(
   nc: NatsConnection,
   subject: string,
   payload: unknown,
   timeoutMs = 30_000,
 ): Promise<Reply<R>> {
+  return requestEncoded<R>(nc, subject, encoder.encode(JSON.stringify(payload)), timeoutMs);
+}
+
+/** The same with a payload already encoded as JSON (large item lists encoded off the event loop). */
+export async function requestEncoded<R>(
+  nc: NatsConnection,
+  subject: string,
+  payload: Uint8Array,
+  timeoutMs = 30_000,
+): Promise<Reply<R>> {
   try {
-    const message = await nc.request(subject, encoder.encode(JSON.stringify(payload)), {
-      timeout: timeoutMs,
-    });
+    const message = await nc.request(subject, payload, { timeout: timeoutMs });
     return message.json<Reply<R>>();
   } catch (error) {
     if (
@@ -78,4 +86,14 @@ export async function request<R>(
       };
     throw error;
   }
+}
+
+/** A request's JSON: `fields` with `items` set to an already encoded JSON array. */
+export function withEncodedItems(fields: Record<string, unknown>, items: Uint8Array): Uint8Array {
+  const head = encoder.encode(`${JSON.stringify(fields).slice(0, -1)},"items":`);
+  const request = new Uint8Array(head.length + items.length + 1);
+  request.set(head);
+  request.set(items, head.length);
+  request[request.length - 1] = 0x7d;
+  return request;
 }

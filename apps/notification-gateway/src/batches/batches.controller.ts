@@ -1,9 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import {
-  AddItemsBody,
   CleanupBody,
-  CreateBatchBody,
   ListBatchesQuery,
   ListItemsQuery,
   ResumeBody,
@@ -29,7 +27,7 @@ export class BatchesController {
   @Post()
   @HttpCode(201)
   create(@CurrentUser() userId: string, @Body() body: unknown): Promise<BatchView> {
-    return this.batches.create(userId, parseRequest(CreateBatchBody, body, 'batch'));
+    return this.batches.createFromBody(userId, body);
   }
 
   @Get()
@@ -73,7 +71,7 @@ export class BatchesController {
     @Param('id') id: string,
     @Body() body: unknown,
   ): Promise<BatchView> {
-    return this.batches.addItems(userId, batchIdOf(id), parseRequest(AddItemsBody, body, 'items').items);
+    return this.batches.addItemsFromBody(userId, batchIdOf(id), body);
   }
 
   @Get(':id/results')

@@ -1,85 +1,74 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { ulid } from 'ulid';
-import {
-  chunkItems,
-  jsonBytes,
-  type BatchConfig,
-  type BatchList,
-  type BatchView,
-  type ConfigOverrides,
-  type ItemPage,
-  type ItemSpec,
-  type Page,
-  type RecoverResult,
-} from '@batch/contracts';
-import { ApiError } from '../http/api-error.js';
-import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
+import type { BatchList, BatchView, ConfigOverrides, ItemPage, Page, RecoverResult } from '@batch/contracts';
+import { withEncodedItems } from '@batch/messaging';
+import { ItemBodiesService } from '../item-bodies/item-bodies.service.js';
+import { createFields, type EncodedItems, type NewBatchFields } from '../item-bodies/parse-item-body.js';
 import { OrchestratorClient } from '../orchestrator/orchestrator.client.js';
 
-/** Room in one NATS message for its headers and the JSON around the request's fields. */
-const HEADROOM_BYTES = 4 * 1024;
+const encoder = new TextEncoder();
+const NO_ITEMS = encoder.encode('[]');
 
-export interface NewBatch {
-  name?: string;
-  items: ItemSpec[];
-  config?: BatchConfig;
-  autoStart: boolean;
-}
+export const newBatchId = (): string => `batch_${ulid().toLowerCase()}`;
 
 /** The batch use cases of the REST API (native and seed routes), each a request to the orchestrator. */
 @Injectable()
 export class BatchesService {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: GatewayRuntime,
     private readonly orchestrator: OrchestratorClient,
+    private readonly itemBodies: ItemBodiesService,
   ) {}
 
-  /**
-   * Items in chunks that each fit in one NATS request, beside the request's other fields (a config
-   * of up to 64 KiB), whatever the server's max payload.
-   */
-  private chunks(items: ItemSpec[], otherFields: Record<string, unknown>): ItemSpec[][] {
-    const maxPayload = this.runtime.nc.info?.max_payload ?? 1024 * 1024;
-    return chunkItems(items, maxPayload - jsonBytes(otherFields) - HEADROOM_BYTES);
+  /** `POST /api/v1/batches`: its body is read (off the event loop when large), then the batch created. */
+  async createFromBody(userId: string, body: unknown): Promise<BatchView> {
+    const batchId = newBatchId();
+    const parsed = await this.itemBodies.parse('create', body, { userId, batchId });
+    return this.create(userId, batchId, parsed, parsed);
+  }
+
+  /** Seed 002's `POST /batch/start`: each id an item, started at once. */
+  async startFromSeedBody(userId: string, body: unknown): Promise<{ view: BatchView; count: number }> {
+    const batchId = newBatchId();
+    const parsed = await this.itemBodies.parse('seed-start', body, { userId, batchId });
+    const view = await this.create(userId, batchId, { config: parsed.config, autoStart: true }, parsed);
+    return { view, count: parsed.count };
   }
 
   /**
-   * Creates a batch. A request's items that do not fit one message go in `add-items` chunks: the batch
-   * is created declaring them all, so it cannot start before the last chunk has arrived.
+   * Creates a batch. Items that do not fit one request go in `add-items` chunks: the batch is
+   * created declaring them all, so it cannot start before the last chunk has arrived.
    */
-  async create(userId: string, { name, items, config, autoStart }: NewBatch): Promise<BatchView> {
-    if (autoStart && items.length === 0)
-      throw new ApiError('validation', 'a batch that starts at once needs items', [
-        { field: 'items', message: 'give at least one item, or autoStart: false and add items later' },
-      ]);
-    const batchId = `batch_${ulid().toLowerCase()}`;
-    const fields = {
-      userId,
-      batchId,
-      ...(name === undefined ? {} : { name }),
-      totalItems: items.length,
-      ...(config === undefined ? {} : { config }),
-      autoStart,
-    };
-    const [first = [], ...rest] = this.chunks(items, fields);
-    let view = await this.orchestrator.command<BatchView>('create', {
-      ...fields,
-      items: first,
-      autoStart: autoStart && rest.length === 0,
-    });
+  private async create(
+    userId: string,
+    batchId: string,
+    batch: NewBatchFields,
+    items: EncodedItems,
+  ): Promise<BatchView> {
+    const [first = NO_ITEMS, ...rest] = items.chunks;
+    const fields = createFields(userId, batchId, batch, items.count);
+    let view = await this.orchestrator.commandEncoded<BatchView>(
+      'create',
+      withEncodedItems({ ...fields, autoStart: batch.autoStart && rest.length === 0 }, first),
+    );
     for (const chunk of rest)
-      view = await this.orchestrator.command<BatchView>('add-items', { userId, batchId, items: chunk });
-    if (autoStart && rest.length > 0) view = await this.command('start', userId, batchId);
+      view = await this.orchestrator.commandEncoded<BatchView>(
+        'add-items',
+        withEncodedItems({ userId, batchId }, chunk),
+      );
+    if (batch.autoStart && rest.length > 0) view = await this.command('start', userId, batchId);
     return view;
   }
 
-  /** Adds items (at least one) to a pending batch, in as many requests as they need. */
-  async addItems(userId: string, batchId: string, items: ItemSpec[]): Promise<BatchView> {
+  /** `POST /api/v1/batches/:id/items`: adds items (at least one) to a pending batch, in as many requests as they need. */
+  async addItemsFromBody(userId: string, batchId: string, body: unknown): Promise<BatchView> {
+    const { chunks } = await this.itemBodies.parse('add-items', body, { userId, batchId });
     let view: BatchView | undefined;
-    for (const chunk of this.chunks(items, { userId, batchId }))
-      view = await this.orchestrator.command<BatchView>('add-items', { userId, batchId, items: chunk });
-    if (!view) throw new ApiError('validation', 'no items to add', [{ field: 'items', message: 'empty' }]);
-    return view;
+    for (const chunk of chunks)
+      view = await this.orchestrator.commandEncoded<BatchView>(
+        'add-items',
+        withEncodedItems({ userId, batchId }, chunk),
+      );
+    return view!;
   }
 
   command(

@@ -6,6 +6,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   not_found: 404,
   conflict: 409,
   payload_too_large: 413,
+  headers_too_large: 431,
   validation: 422,
   rate_limited: 429,
   unavailable: 503,

@@ -6,7 +6,7 @@ import type {
   OrchestratorQueries,
   OrchestratorQueryName,
 } from '@batch/contracts';
-import { request } from '@batch/messaging';
+import { request, requestEncoded } from '@batch/messaging';
 import { ApiError, fromCommandError } from '../http/api-error.js';
 import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
 
@@ -22,6 +22,11 @@ export class OrchestratorClient {
     return this.ask(this.runtime.names.command(name), payload);
   }
 
+  /** A command whose JSON is already encoded (large item lists, encoded off the event loop). */
+  commandEncoded<R>(name: OrchestratorCommandName, payload: Uint8Array): Promise<R> {
+    return this.ask(this.runtime.names.command(name), payload);
+  }
+
   query<R, N extends OrchestratorQueryName = OrchestratorQueryName>(
     name: N,
     payload: z.input<(typeof OrchestratorQueries)[N]>,
@@ -33,12 +38,11 @@ export class OrchestratorClient {
     // While reconnecting, a request would wait out its whole timeout: answer at once instead.
     if (!this.runtime.natsConnected())
       throw new ApiError('unavailable', 'NATS is unreachable, try again shortly');
-    const reply = await request<R>(
-      this.runtime.nc,
-      subject,
-      payload,
-      this.runtime.config.ORCHESTRATOR_TIMEOUT_MS,
-    );
+    const { nc, config } = this.runtime;
+    const reply =
+      payload instanceof Uint8Array
+        ? await requestEncoded<R>(nc, subject, payload, config.ORCHESTRATOR_TIMEOUT_MS)
+        : await request<R>(nc, subject, payload, config.ORCHESTRATOR_TIMEOUT_MS);
     if (!reply.ok) throw fromCommandError(reply.error);
     return reply.result;
   }

@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
 import {
   SeedCleanupBody,
-  SeedStartBody,
   type BatchView,
   type SeedBatchList,
   type SeedBatchStatus,
@@ -43,19 +42,8 @@ export class SeedBatchesController {
   @Post('start')
   @HttpCode(200)
   async start(@CurrentUser() userId: string, @Body() body: unknown): Promise<SeedStartResult> {
-    const request = parseRequest(SeedStartBody, body, 'batch');
-    const [kind, ids] = request.photo_ids ? ['photo', request.photo_ids] : ['item', request.item_ids ?? []];
-    const sessionId = request.session_id ?? undefined;
-    const view = await this.batches.create(userId, {
-      items: ids.map((id) => ({ id: String(id), topic: `${kind} ${id}` })),
-      config: {
-        provider: 'template',
-        ...request.config,
-        ...(sessionId === undefined ? {} : { session_id: sessionId }),
-      },
-      autoStart: true,
-    });
-    return { message: 'Batch processing started', batch_id: view.batch_id, photo_count: ids.length };
+    const { view, count } = await this.batches.startFromSeedBody(userId, body);
+    return { message: 'Batch processing started', batch_id: view.batch_id, photo_count: count };
   }
 
   @Get('list')
