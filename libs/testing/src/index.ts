@@ -8,3 +8,4 @@ export * from './test-database.js';
 export * from './test-nats.js';
 export * from './service-process.js';
 export * from './event-watcher.js';
+export * from './chaos.js';
