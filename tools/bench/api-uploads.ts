@@ -13,24 +13,66 @@ const count = (value: number) => value.toLocaleString('en-US');
 export const itemsOf = (size: number) =>
   Array.from({ length: size }, (_, index) => ({ id: `item-${index}`, topic: `topic number ${index}` }));
 
-/** One POST with all the items (autoStart false), timed to the answer; the batch is discarded after. */
+/** Runs `task` while asking for `/healthz` one request after another: the latencies of those asked meanwhile. */
+async function healthWhile<T>(
+  baseUrl: string,
+  task: Promise<T>,
+): Promise<{ result: T; latencies: number[] }> {
+  let done = false;
+  const finished = task.finally(() => (done = true));
+  const latencies: number[] = [];
+  while (!done) {
+    const sentAt = performance.now();
+    await fetch(`${baseUrl}/healthz`).then((response) => response.text());
+    latencies.push(performance.now() - sentAt);
+  }
+  return { result: await finished, latencies: latencies.sort((a, b) => a - b) };
+}
+
+const p99 = (sorted: number[]) =>
+  Math.round(sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * 0.99))] ?? 0);
+
+/**
+ * One POST with all the items (autoStart false), timed to the answer, with `/healthz` asked for all
+ * along; then the same with 60 MB of larger items. The batches are discarded after.
+ */
 export async function restCreate(platform: ApiPlatform): Promise<Figure[]> {
-  const body = { name: 'bench-rest', items: itemsOf(REST_ITEMS), autoStart: false };
-  const gateway = sampleRss(platform.gateway.child.pid!);
-  const startedAt = performance.now();
-  const batch = await platform.client.createBatch(body);
-  const ms = performance.now() - startedAt;
-  const usage = gateway.stop();
-  await platform.client.discardBatch(batch.batch_id);
-  return [
+  const figures: Figure[] = [];
+  const sizes = [
+    { label: count(REST_ITEMS), items: itemsOf(REST_ITEMS) },
     {
-      name: `create a ${count(REST_ITEMS)}-item batch: one POST ${BATCHES}`,
-      value: Math.round(ms),
-      unit: 'ms',
-      note: `body ${mib(Buffer.byteLength(JSON.stringify(body)))} MiB, ${count(rate(REST_ITEMS, ms))} items/s, autoStart false`,
+      label: `${count(100_000)} × 600-byte`,
+      items: itemsOf(100_000).map((item) => ({ ...item, topic: `${item.topic} ${'x'.repeat(570)}` })),
     },
-    { name: 'gateway peak RSS during that POST', value: usage.peakMib, unit: 'MiB' },
   ];
+  for (const { label, items } of sizes) {
+    const body = { name: 'bench-rest', items, autoStart: false };
+    const gateway = sampleRss(platform.gateway.child.pid!);
+    const startedAt = performance.now();
+    const { result: batch, latencies } = await healthWhile(
+      platform.baseUrl,
+      platform.client.createBatch(body),
+    );
+    const ms = performance.now() - startedAt;
+    const usage = gateway.stop();
+    await platform.client.discardBatch(batch.batch_id);
+    figures.push(
+      {
+        name: `create a ${label}-item batch: one POST ${BATCHES}`,
+        value: Math.round(ms),
+        unit: 'ms',
+        note: `body ${mib(Buffer.byteLength(JSON.stringify(body)))} MiB, ${count(rate(items.length, ms))} items/s, autoStart false`,
+      },
+      { name: 'gateway peak RSS during that POST', value: usage.peakMib, unit: 'MiB' },
+      {
+        name: 'GET /healthz p99 / max during that POST',
+        value: p99(latencies),
+        unit: 'ms',
+        note: `max ${Math.round(latencies.at(-1) ?? 0)} ms over ${latencies.length} requests, one at a time`,
+      },
+    );
+  }
+  return figures;
 }
 
 /** `batchctl create <file> --no-start` on a JSONL file of CLI_ITEMS lines; the batch is discarded after. */

@@ -37,8 +37,10 @@ try {
     ],
     ['repeats not of a killed worker', report.unexplainedRepeats, report.unexplainedRepeats === 0],
   ] as const;
+  const { longestStall } = report;
   console.log(
-    `\n${report.kills.length} kills in ${(report.durationMs / 1000).toFixed(1)} s; longest stall ${report.longestStallMs} ms`,
+    `\n${report.kills.length} kills in ${(report.durationMs / 1000).toFixed(1)} s; ` +
+      `longest time without a completed item ${longestStall.ms} ms, from ${longestStall.fromMs} ms`,
   );
   for (const [name, value, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}: ${value}`);
   process.exitCode = checks.every(([, , ok]) => ok) ? 0 : 1;

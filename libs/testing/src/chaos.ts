@@ -47,8 +47,8 @@ export interface ChaosReport {
   unexplainedRepeats: number;
   /** At most what the killed workers could hold unstored: held messages x items per message. */
   repeatBound: number;
-  /** The longest time without a single completed item. */
-  longestStallMs: number;
+  /** The longest time without a single completed item, and when it began (ms after the create). */
+  longestStall: { ms: number; fromMs: number };
   finalStatus: string;
   processedCount: number;
 }
@@ -190,7 +190,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       unexplainedRepeats: repeated.filter((pids) => !pids.slice(0, -1).every((pid) => killedWorkers.has(pid)))
         .length,
       repeatBound: killedWorkers.size * heldPerWorker,
-      longestStallMs: longestGap(watcher.events, batchId),
+      longestStall: longestGap(watcher.events, batchId),
       finalStatus: view.body.status,
       processedCount: view.body.processed_count,
     };
@@ -204,7 +204,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
 }
 
 /** The longest time between two completed items of the batch (or its start and the first). */
-function longestGap(events: BatchEvent[], batchId: string): number {
+function longestGap(events: BatchEvent[], batchId: string): { ms: number; fromMs: number } {
   const times = events
     .filter(
       (event) =>
@@ -212,8 +212,9 @@ function longestGap(events: BatchEvent[], batchId: string): number {
     )
     .map((event) => Date.parse(event.occurredAt))
     .sort((a, b) => a - b);
-  let longest = 0;
+  let longest = { ms: 0, fromMs: 0 };
   for (let index = 1; index < times.length; index++)
-    longest = Math.max(longest, times[index]! - times[index - 1]!);
+    if (times[index]! - times[index - 1]! > longest.ms)
+      longest = { ms: times[index]! - times[index - 1]!, fromMs: times[index - 1]! - times[0]! };
   return longest;
 }
