@@ -3,7 +3,8 @@ import { ensureInfrastructure, runChaos } from '@batch/testing';
 /**
  * `npm run chaos`: a batch run while the services are SIGKILLed at random, then the count of what
  * was lost, stored twice or paid for twice. CHAOS_ROUNDS (20), CHAOS_ITEMS (10,000),
- * CHAOS_INTERVAL_MS (3,000), CHAOS_WORKERS (2), CHAOS_SEED (a new one each run, printed).
+ * CHAOS_INTERVAL_MS (3,000), CHAOS_WORKERS (2), CHAOS_SEED (a new one each run, printed);
+ * CHAOS_LOGS (a folder for the services' logs) and CHAOS_LOG_LEVEL (info).
  */
 const setting = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const options = {
@@ -12,6 +13,8 @@ const options = {
   intervalMs: setting('CHAOS_INTERVAL_MS', 3_000),
   workers: setting('CHAOS_WORKERS', 2),
   seed: setting('CHAOS_SEED', Date.now() % 2 ** 31),
+  ...(process.env.CHAOS_LOGS ? { logsDir: process.env.CHAOS_LOGS } : {}),
+  ...(process.env.CHAOS_LOG_LEVEL ? { logLevel: process.env.CHAOS_LOG_LEVEL } : {}),
 };
 const infrastructure = await ensureInfrastructure();
 Object.assign(process.env, infrastructure.env);
@@ -43,6 +46,10 @@ try {
       `longest time without a completed item ${longestStall.ms} ms, from ${longestStall.fromMs} ms`,
   );
   for (const [name, value, ok] of checks) console.log(`  ${ok ? 'ok  ' : 'FAIL'} ${name}: ${value}`);
+  const counted = new Map<string, number>();
+  for (const warning of report.warnings) counted.set(warning, (counted.get(warning) ?? 0) + 1);
+  console.log(`warnings and errors the services logged: ${report.warnings.length}`);
+  for (const [warning, count] of counted) console.log(`  ${count} x ${warning}`);
   process.exitCode = checks.every(([, , ok]) => ok) ? 0 : 1;
 } finally {
   await infrastructure.stop();

@@ -2,7 +2,6 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
-  JetStreamError,
   type JetStreamClient,
   type JetStreamManager,
 } from '@nats-io/jetstream';
@@ -17,13 +16,8 @@ import {
   type EventStreamSettings,
 } from './streams.js';
 
-/** How long one pull of a replay waits for messages that are pending but not yet delivered. */
-const READ_EXPIRES_MS = 2_000;
-
-const isPullFull = (error: unknown): boolean =>
-  error instanceof JetStreamError &&
-  (error as JetStreamError & { code?: unknown }).code === 409 &&
-  /exceeds maxbytes/i.test(error.message);
+/** A replay that received nothing for this long asks whether anything is left to deliver. */
+const READ_IDLE_MS = 1_000;
 
 export interface AppendOptions {
   /**
@@ -77,8 +71,7 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const maxCommitBytes =
     Math.min(settings.maxMessageBytes, nc.info?.max_payload ?? settings.maxMessageBytes) - 1024;
-  // A pull must hold the largest commit whole, or the server refuses to deliver it at all.
-  const pullBytes = Math.max(options.readBufferBytes ?? 8 * 1024 * 1024, maxCommitBytes + 64 * 1024);
+  const readBufferBytes = options.readBufferBytes ?? 8 * 1024 * 1024;
 
   async function append(batchId: string, events: readonly BatchEvent[], appendOptions: AppendOptions = {}) {
     const stream = streamOfCommit(events);
@@ -107,31 +100,43 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
       filter_subjects: only ? names.eventSubject(batchId, only) : names.batchEvents(batchId),
       ...(fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : {}),
     });
+    const { num_pending: pending } = await consumer.info(true);
+    const messages =
+      pending === 0 ? undefined : await consumer.consume({ max_bytes: readBufferBytes, expires: 2_000 });
+    // Events purged while they were read (a cleanup) never come: when nothing has arrived for a
+    // while, ask the consumer whether anything is left to deliver, rather than wait forever and hold
+    // up every later call on the batch.
+    let lastSeq = 0;
+    let waitingSince = Date.now();
+    let caller = false;
+    const watchdog = setInterval(() => {
+      if (caller || Date.now() - waitingSince < READ_IDLE_MS) return;
+      // Idle and waiting: nothing is buffered here. Nothing left on the server either: done.
+      const seenAtCheck = lastSeq;
+      consumer.info(false).then(
+        (info) => {
+          if (!caller && lastSeq === seenAtCheck && info.num_pending === 0) void messages?.close();
+        },
+        () => undefined,
+      );
+    }, READ_IDLE_MS);
     try {
-      let { num_pending: pending } = await consumer.info(true);
-      while (pending > 0) {
-        const messages = await consumer.fetch({ max_bytes: pullBytes, expires: READ_EXPIRES_MS });
-        let received = 0;
-        try {
-          for await (const message of messages) {
-            received++;
-            pending = message.info.pending;
-            yield {
-              seq: message.seq,
-              stream: message.subject.endsWith('.lifecycle') ? 'lifecycle' : 'items',
-              events: decodeCommit(message.data),
-            };
-            if (pending === 0) break;
-          }
-        } catch (error) {
-          // The next commit did not fit in what was left of this pull: the next pull takes it.
-          if (!isPullFull(error)) throw error;
-        }
-        // Nothing came although more was pending: the events were purged meanwhile (a cleanup).
-        // Ask again rather than wait for them forever, holding up every later call on the batch.
-        if (received === 0) ({ num_pending: pending } = await consumer.info(false));
+      if (!messages) return;
+      for await (const message of messages) {
+        lastSeq = message.seq;
+        caller = true;
+        yield {
+          seq: message.seq,
+          stream: message.subject.endsWith('.lifecycle') ? 'lifecycle' : 'items',
+          events: decodeCommit(message.data),
+        };
+        caller = false;
+        waitingSince = Date.now();
+        if (message.info.pending === 0) break;
       }
     } finally {
+      clearInterval(watchdog);
+      await messages?.close();
       // Ephemeral consumers would otherwise linger on the server until their inactivity threshold.
       consumer.delete().catch(() => undefined);
     }

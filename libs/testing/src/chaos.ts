@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,6 +23,10 @@ export interface ChaosOptions {
   seed: number;
   /** Hears each kill and restart as it happens. */
   onKill?: (kill: Kill) => void;
+  /** A folder that gets every service's log lines, `<service>.log` (each life appended). */
+  logsDir?: string;
+  /** The services' log level (default info). */
+  logLevel?: string;
 }
 
 export interface Kill {
@@ -51,6 +55,8 @@ export interface ChaosReport {
   longestStall: { ms: number; fromMs: number };
   finalStatus: string;
   processedCount: number;
+  /** What the services logged as warnings and errors, `<service>: <message>`, in order. */
+  warnings: string[];
 }
 
 const ITEMS_PER_WORK_MESSAGE = 10;
@@ -91,7 +97,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ORCHESTRATOR_REPLICA_ID: 'chaos-orchestrator',
     ITEMS_PER_WORK_MESSAGE: String(ITEMS_PER_WORK_MESSAGE),
     WORKER_CONCURRENCY: String(WORKER_CONCURRENCY),
-    LOG_LEVEL: 'info',
+    LOG_LEVEL: options.logLevel ?? 'info',
   };
   const apps = {
     orchestrator: 'batch-orchestrator',
@@ -101,6 +107,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     ),
   } as Record<string, string>;
   const running = new Map<string, ServiceProcess>();
+  const warnings: string[] = [];
+  const collect = (service: string, process: ServiceProcess) => {
+    if (options.logsDir)
+      appendFileSync(join(options.logsDir, `${service}.log`), `${process.lines.join('\n')}\n`);
+    warnings.push(
+      ...process.lines
+        .filter((line) => /"level":(40|50|60)/.test(line))
+        .map((line) => {
+          const { msg, err } = JSON.parse(line) as { msg: string; err?: { message?: string } };
+          return `${service}: ${msg}${err?.message ? ` (${err.message})` : ''}`;
+        }),
+    );
+  };
   const start = async (service: string) =>
     running.set(service, await startService(apps[service]!, env, 60_000));
   const db = new pg.Client({ connectionString: database.url });
@@ -152,6 +171,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         atMs: Math.round(performance.now() - startedAt),
       };
       await victim.kill();
+      collect(service, victim);
       kills.push(kill);
       options.onKill?.(kill);
       await start(service);
@@ -178,6 +198,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     );
     const repeated = [...callers.values()].filter((pids) => pids.length > 1);
     // A worker holds at most 2 x concurrency messages plus its bursts, each of ITEMS_PER_WORK_MESSAGE items.
+    running.forEach((process, service) => collect(service, process));
     const heldPerWorker = (2 * WORKER_CONCURRENCY + WORKER_CONCURRENCY) * ITEMS_PER_WORK_MESSAGE;
     return {
       kills,
@@ -193,6 +214,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       longestStall: longestGap(watcher.events, batchId),
       finalStatus: view.body.status,
       processedCount: view.body.processed_count,
+      warnings,
     };
   } finally {
     await Promise.all([...running.values()].map((service) => service.kill()));

@@ -79,11 +79,6 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         return void message.term('malformed work message');
       }
       const queued = stillQueued(jsm, names.workStream, message.seq);
-      logger.debug({
-        seq: message.seq,
-        items: work.items.map((i) => i.id).join(','),
-        dc: message.info.deliveryCount,
-      });
       try {
         const { outcomes, withdrawn } = await processWork(work, {
           ds,

@@ -63,9 +63,11 @@ const DEFAULT_ACK_WAIT_NANOS = 30_000_000_000;
 /** A pull waits this long for messages not there yet, then gives back its room. */
 const FETCH_EXPIRES_MS = 1_000;
 
+/** The batch's consumer (or the stream) is gone: the batch ended, or its consumer was never made. */
 const isGone = (error: unknown) =>
-  error instanceof JetStreamApiError &&
-  (error.code === JetStreamApiCodes.ConsumerNotFound || error.code === JetStreamApiCodes.StreamNotFound);
+  (error instanceof JetStreamApiError &&
+    (error.code === JetStreamApiCodes.ConsumerNotFound || error.code === JetStreamApiCodes.StreamNotFound)) ||
+  (error instanceof Error && /consumer (deleted|not found)/i.test(error.message));
 
 /**
  * Where a worker's work comes from: each batch's own consumer, pulled in turn. A batch gets its share
