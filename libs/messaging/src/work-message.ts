@@ -6,6 +6,11 @@ export const WorkMessage = z.object({
   batchId: BatchId,
   userId: z.string(),
   config: BatchConfig,
+  /**
+   * The stream sequence of the batch's last lifecycle decision when the message was sent: a worker
+   * reads the decisions since (a pause, a resume with new settings) from the log before each item.
+   */
+  lifecycleSeq: z.number().int().nonnegative().default(0),
   items: z.array(
     z.object({
       id: ItemId,

@@ -27,7 +27,6 @@ export {
 export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
 export { resultsPage, type ResultsPageQuery } from './queries/batch-results.queries.js';
 export {
-  batchRunState,
   deleteBatchRows,
   endedBatchIds,
   getBatchView,

@@ -260,7 +260,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     if (!(await this.lease.hold(batchId))) return void this.dispatches.delete(batchId);
     // The queue is read before the state: an item settled in between is seen settled, never sent twice.
     const queued = dispatch.adopted ? [] : await queuedWork(jsm, names, batchId);
-    const { state } = await aggregates.load(batchId);
+    const { state, version } = await aggregates.load(batchId);
     if (!exists(state) || state.status !== 'running') return this.halt(dispatch, state);
     if (!dispatch.adopted) await this.adopt(dispatch, state, queued);
 
@@ -278,7 +278,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     dispatch.specs ??= await loadItemSpecs(this.runtime.events, batchId);
     await this.ensureConsumer(dispatch);
     this.runtime.logger.debug({ batchId, from: plan.items[0]?.id, items: plan.items.length }, 'dispatching');
-    await this.publish(state, dispatch, plan.items);
+    await this.publish(state, version.lifecycleSeq, dispatch, plan.items);
     dispatch.cursor = plan.cursor;
   }
 
@@ -295,10 +295,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * stored. When any send fails, what is in flight is read from the queue again on the next pass
    * (a send that timed out may have been stored): an item is never sent twice.
    */
-  private async publish(state: Batch, dispatch: Dispatch, items: WorkItem[]): Promise<void> {
+  private async publish(
+    state: Batch,
+    lifecycleSeq: number,
+    dispatch: Dispatch,
+    items: WorkItem[],
+  ): Promise<void> {
     const { js, nc, names, config } = this.runtime;
     const specs = dispatch.specs!;
-    const envelope = { batchId: state.batchId, userId: state.userId, config: state.config };
+    const envelope = { batchId: state.batchId, userId: state.userId, config: state.config, lifecycleSeq };
     const budget =
       (nc.info?.max_payload ?? 1024 * 1024) - jsonBytes({ ...envelope, items: [] }) - HEADROOM_BYTES;
     const workItems: WorkItemSpec[] = items.map((item) => ({

@@ -5,9 +5,9 @@ export interface StartChecks {
   stopping(): boolean;
   /** NATS is reachable: cut off, the message may be delivered to another worker meanwhile. */
   connected(): boolean;
-  /** The message is still in the work stream (a pause or cancel purges it). */
-  stillQueued(): Promise<boolean>;
-  /** The batch holds the message back: paused, or running in another config (see heldBackLookup). */
+  /** Someone still wants the message: it is in the work stream (a cancel purges it) and its batch has not ended. */
+  stillWanted(): Promise<boolean>;
+  /** The batch holds the message back: paused, or resumed with new settings (see lifecycleVerdicts). */
   heldBack(): Promise<boolean>;
   /** Hears when the message starts and stops being held back (it then takes no room). */
   parked?: (parked: boolean) => void;
@@ -34,15 +34,15 @@ export function mayStart(checks: StartChecks): {
   };
   return {
     canStartNow: async () =>
-      usable() && (await checks.stillQueued()) && !(await checks.heldBack()) && usable(),
+      usable() && (await checks.stillWanted()) && !(await checks.heldBack()) && usable(),
     mayStart: async () => {
-      if (!usable() || !(await checks.stillQueued())) return false;
+      if (!usable() || !(await checks.stillWanted())) return false;
       if (!(await checks.heldBack())) return usable();
       wait(true);
       try {
         do {
           await sleep(recheckMs);
-          if (!usable() || !(await checks.stillQueued())) return false;
+          if (!usable() || !(await checks.stillWanted())) return false;
         } while (await checks.heldBack());
       } finally {
         wait(false);

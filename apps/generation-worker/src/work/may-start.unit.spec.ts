@@ -4,7 +4,7 @@ import { mayStart, type StartChecks } from './may-start.js';
 const checks = (overrides: Partial<StartChecks> = {}): StartChecks => ({
   stopping: () => false,
   connected: () => true,
-  stillQueued: async () => true,
+  stillWanted: async () => true,
   heldBack: async () => false,
   recheckMs: 1,
   ...overrides,
@@ -16,7 +16,7 @@ describe('whether the next item may start', () => {
   });
 
   it('does not start once the message is purged, the worker stops, or NATS is cut off', async () => {
-    expect(await mayStart(checks({ stillQueued: async () => false })).mayStart()).toBe(false);
+    expect(await mayStart(checks({ stillWanted: async () => false })).mayStart()).toBe(false);
     expect(await mayStart(checks({ stopping: () => true })).mayStart()).toBe(false);
     expect(await mayStart(checks({ connected: () => false })).mayStart()).toBe(false);
   });
@@ -35,13 +35,13 @@ describe('whether the next item may start', () => {
   it('answers at once whether an item may start now, held back or not', async () => {
     expect(await mayStart(checks()).canStartNow()).toBe(true);
     expect(await mayStart(checks({ heldBack: async () => true })).canStartNow()).toBe(false);
-    expect(await mayStart(checks({ stillQueued: async () => false })).canStartNow()).toBe(false);
+    expect(await mayStart(checks({ stillWanted: async () => false })).canStartNow()).toBe(false);
   });
 
   it('gives up waiting once the message is purged', async () => {
     let queuedLooks = 0;
     const { mayStart: start } = mayStart(
-      checks({ heldBack: async () => true, stillQueued: async () => ++queuedLooks < 3 }),
+      checks({ heldBack: async () => true, stillWanted: async () => ++queuedLooks < 3 }),
     );
     expect(await start()).toBe(false);
     expect(queuedLooks).toBe(3);

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { JsMsg } from '@nats-io/jetstream';
 import { WorkMessage } from '@batch/messaging';
 import { RUNTIME, type WorkerRuntime } from '../infrastructure/runtime.js';
-import { heldBackLookup } from './held-back.js';
+import { lifecycleVerdicts } from './lifecycle-verdicts.js';
 import { fairSlots, type FairSlots } from './fair-slots.js';
 import { mayStart } from './may-start.js';
 import { stillQueued } from './still-queued.js';
@@ -32,10 +32,10 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   private slots?: FairSlots;
   private stopping = false;
   private readonly inProcess = new Set<Promise<void>>();
-  private readonly heldBack: ReturnType<typeof heldBackLookup>;
+  private readonly verdicts: ReturnType<typeof lifecycleVerdicts>;
 
   constructor(@Inject(RUNTIME) private readonly runtime: WorkerRuntime) {
-    this.heldBack = heldBackLookup(runtime.ds);
+    this.verdicts = lifecycleVerdicts(runtime.jsm, runtime.names);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -79,6 +79,9 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         return void message.term('malformed work message');
       }
       const queued = stillQueued(jsm, names.workStream, message.seq);
+      const verdict = () => this.verdicts(work.batchId, work.lifecycleSeq);
+      // Purged from the queue, or moot since its batch ended: nobody waits for it any more.
+      const wanted = async () => (await verdict()) !== 'drop' && (await queued());
       try {
         const { outcomes, withdrawn } = await processWork(work, {
           ds,
@@ -90,14 +93,14 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           ...mayStart({
             stopping: () => this.stopping,
             connected: natsConnected,
-            stillQueued: queued,
-            heldBack: () => this.heldBack(work.batchId, work.config),
+            stillWanted: wanted,
+            heldBack: async () => (await verdict()) === 'hold',
             parked: park,
           }),
         });
         await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
-        // Handed back at once for what was left alone (a message purged meanwhile is gone either way).
-        if (withdrawn > 0) message.nak();
+        // What was left alone goes back at once for another worker, unless nobody wants it any more.
+        if (withdrawn > 0 && (await wanted())) message.nak();
         else message.ack();
       } catch (error) {
         // Storage or NATS trouble, not the provider's: the whole message comes back later.

@@ -18,20 +18,6 @@ export async function getBatchView(
   return batch ? toBatchView(batch) : undefined;
 }
 
-/**
- * A batch's status and config as the read model has them (whoever owns it), changed together by
- * each event; undefined before the batch is projected.
- */
-export async function batchRunState(
-  dataSource: DataSource,
-  batchId: string,
-): Promise<Pick<BatchRecord, 'status' | 'config'> | undefined> {
-  const batch = await dataSource
-    .getRepository(BatchRecord)
-    .findOne({ select: { status: true, config: true }, where: { batchId } });
-  return batch ?? undefined;
-}
-
 export interface ListBatchesQuery {
   userId: string;
   status?: BatchStatus;
