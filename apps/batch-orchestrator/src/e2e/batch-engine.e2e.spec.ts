@@ -74,8 +74,9 @@ describe('the batch engine (orchestrator and workers as processes, real NATS and
     expect([...conversations.values()].every((count) => count === 1)).toBe(true);
     const calls = engine.providerCalls(batch.batch_id);
     expect(new Set(calls).size).toBe(2000);
-    // Only generations running at the instant of the kill (at most WORKER_CONCURRENCY = 3) can be paid twice.
-    expect(calls.length - 2000).toBeLessThanOrEqual(3);
+    // Only items the killed worker had called and not stored yet can be paid twice: at most what it
+    // holds, 2 x WORKER_CONCURRENCY messages plus a burst of 3, of one item each here.
+    expect(calls.length - 2000).toBeLessThanOrEqual(9);
     await Promise.all([orchestrator.stop(), survivor.stop()]);
   });
 
