@@ -77,11 +77,11 @@ describe('handing work on when a worker goes', () => {
       ITEMS_PER_WORK_MESSAGE: '10',
     });
     const leaving = await engine.worker();
-    const batch = await create('user-1', 60, 'handed', { latencyMs: 300 });
+    // 60 items of 800 ms, 3 at a time: 16 s of work, all of it held by the one worker from the start.
+    const batch = await create('user-1', 60, 'handed', { latencyMs: 800 });
     await engine.watcher.until((events) => completionsOf(events, batch.batch_id) >= 3);
-    const staying = await engine.worker();
+    const staying = await engine.worker({ WORKER_CONCURRENCY: '10' });
     await leaving.stop();
-
     await engine.watcher.until(ended(batch.batch_id));
 
     expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(60);
