@@ -80,9 +80,10 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
 
   /** One call of the provider, in a slot. */
   async function call(item: WorkItemSpec, retry: number, started: number): Promise<Call> {
-    deps.logger.debug({ batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry }, 'generating');
+    // The call is on record before anything says it began.
     if (deps.providerCallLog)
       appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id} ${process.pid}\n`);
+    deps.logger.debug({ batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry }, 'generating');
     try {
       const generated = await provider.generate(item, work.config);
       const durationMs = Math.round(performance.now() - started);
