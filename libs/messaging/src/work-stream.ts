@@ -1,8 +1,6 @@
 import {
   AckPolicy,
   DeliverPolicy,
-  JetStreamApiCodes,
-  JetStreamApiError,
   jetstreamManager,
   RetentionPolicy,
   StorageType,
@@ -11,7 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Names } from '@batch/contracts';
-import { ensureStream, type NamedStreamConfig } from '@batch/event-store';
+import { ensureStream, isConsumerNotFound, type NamedStreamConfig } from '@batch/event-store';
 
 /** The knobs of work dispatch; everything else about the stream and its consumers is fixed here. */
 export interface WorkSettings {
@@ -84,9 +82,6 @@ export function batchWorkConsumerConfig(
     inactive_threshold: nanos(INACTIVE_THRESHOLD_MS),
   };
 }
-
-const isConsumerNotFound = (error: unknown) =>
-  error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound;
 
 /** Creates (or brings to these settings) a batch's work consumer; idempotent. */
 export async function ensureBatchWorkConsumer(

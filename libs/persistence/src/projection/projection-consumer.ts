@@ -3,12 +3,11 @@ import {
   DeliverPolicy,
   jetstream,
   jetstreamManager,
-  JetStreamApiCodes,
-  JetStreamApiError,
   type Consumer,
   type ConsumerInfo,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { isConsumerNotFound } from '@batch/event-store';
 
 export interface ProjectionConsumerSpec {
   stream: string;
@@ -43,9 +42,6 @@ export function canResumeFrom(
     delivered.stream_seq <= checkpoint
   );
 }
-
-const isConsumerNotFound = (error: unknown) =>
-  error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound;
 
 /**
  * The projection's durable pull consumer, positioned right after the checkpoint: reused when it can
