@@ -56,6 +56,19 @@ export default [
     },
   },
   {
+    // Shared with the browser (the console): no Node modules or globals.
+    files: ['libs/contracts/src/**/*.ts', 'libs/client/src/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.spec-helpers.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['node:*'] }],
+      'no-restricted-globals': [
+        'error',
+        { name: 'Buffer', message: 'runs in the browser too: use TextEncoder / utf8Bytes' },
+        { name: 'process', message: 'runs in the browser too: take settings as arguments' },
+      ],
+    },
+  },
+  {
     // The domain is pure: no clock, no randomness, no I/O.
     files: ['libs/batch-domain/src/**/*.ts'],
     ignores: ['**/*.spec.ts', '**/*.spec-helpers.ts'],

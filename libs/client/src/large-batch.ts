@@ -1,4 +1,10 @@
-import type { BatchConfig, BatchView, CreateBatchBody, ItemSpec } from '@batch/contracts';
+import {
+  jsonBytes,
+  type BatchConfig,
+  type BatchView,
+  type CreateBatchBody,
+  type ItemSpec,
+} from '@batch/contracts';
 import { chunksOf, DEFAULT_CHUNK_LIMITS, type ChunkLimits } from './upload-chunks.js';
 
 export interface LargeBatchOptions {
@@ -34,7 +40,7 @@ export async function uploadLargeBatch(
   const { name, config, items, autoStart, onProgress } = options;
   const limits = { ...DEFAULT_CHUNK_LIMITS, ...options.limits };
   // Every chunk is budgeted for the create body, the largest envelope around the items.
-  const envelopeBytes = Buffer.byteLength(JSON.stringify({ name, config, items: [], autoStart: false }));
+  const envelopeBytes = jsonBytes({ name, config, items: [], autoStart: false });
   const chunks = chunksOf(items, { ...limits, maxBytes: limits.maxBytes - envelopeBytes });
   try {
     const first = await chunks.next();

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ItemId } from './ids.js';
+import { jsonBytes, utf8Bytes } from './storable-json.js';
 
 /** One unit of work: an item becomes one conversation. */
 export const ItemSpec = z.object({
@@ -18,7 +19,7 @@ export const MAX_ITEM_BYTES = 64 * 1024;
  */
 export const ITEMS_CHUNK_MAX_BYTES = 512 * 1024;
 
-export const itemBytes = (item: ItemSpec): number => Buffer.byteLength(JSON.stringify(item));
+export const itemBytes = (item: ItemSpec): number => jsonBytes(item);
 
 /**
  * Splits values into consecutive chunks whose JSON array stays within `maxBytes`.
@@ -56,7 +57,7 @@ export const chunkItems = (items: readonly ItemSpec[], maxBytes = ITEMS_CHUNK_MA
 
 /** Item ids in chunks small enough for one event each (requeues of very large batches). */
 export const chunkItemIds = (ids: readonly string[], maxBytes = ITEMS_CHUNK_MAX_BYTES): string[][] =>
-  chunkByBytes(ids, (id) => Buffer.byteLength(id) + 2, maxBytes);
+  chunkByBytes(ids, (id) => utf8Bytes(id) + 2, maxBytes);
 
 /** Items of one request: unique ids, each within MAX_ITEM_BYTES. */
 export const ItemList = z.array(ItemSpec).superRefine((items, ctx) => {
