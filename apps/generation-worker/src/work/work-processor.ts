@@ -6,8 +6,9 @@ import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
 import { findConversationIds, saveConversations } from '@batch/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { isProviderError, type Generated } from '../providers/provider.js';
+import type { Generated } from '../providers/provider.js';
 import { providerFor } from '../providers/providers.js';
+import { nextStep, type RetryPolicy } from './retry-policy.js';
 
 type ItemResult =
   | { item: WorkItemSpec; kind: 'done'; conversationId: string; durationMs: number }
@@ -35,8 +36,7 @@ export interface ProcessorDeps {
   ds: DataSource;
   logger: Logger;
   run: <T>(task: () => Promise<T>) => Promise<T>;
-  /** Retries of a temporary or rate-limited failure, and the first delay (doubling: 1, 2, 4, 8, 16 s). */
-  retry: { max: number; baseDelayMs: number };
+  retry: RetryPolicy;
   providerCallLog?: string;
   /**
    * Whether the next item (or retry) may start, waiting while its batch holds it back; when not,
@@ -46,22 +46,6 @@ export interface ProcessorDeps {
   /** The same, answered at once (false while held back): checked again once in a slot. */
   canStartNow: () => Promise<boolean>;
 }
-
-const asErrorShape = (error: unknown): ErrorShape & { retryAfterSeconds?: number } =>
-  isProviderError(error)
-    ? {
-        code: error.code,
-        category: error.category,
-        message: error.message,
-        retryable: error.category !== 'permanent',
-        retryAfterSeconds: error.retryAfterSeconds,
-      }
-    : {
-        code: 'generation_error',
-        category: 'temporary',
-        message: (error as Error).message ?? String(error),
-        retryable: true,
-      };
 
 /**
  * One work message: items whose conversation already exists are reported without calling the
@@ -89,18 +73,10 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       const durationMs = Math.round(performance.now() - started);
       return { item, kind: 'generated', generated, conversationId: randomUUID(), durationMs };
     } catch (error) {
-      const { retryAfterSeconds, ...shape } = asErrorShape(error);
-      if (!shape.retryable) return { item, kind: 'failed', error: shape };
-      if (retry >= deps.retry.max)
-        return {
-          item,
-          kind: 'failed',
-          error: { ...shape, code: 'retries_exhausted', category: 'permanent', retryable: false },
-        };
-      // The advertised delay when there is one (429 Retry-After), else exponential backoff.
-      const delayMs =
-        retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : deps.retry.baseDelayMs * 2 ** retry;
-      return { kind: 'retry', delayMs };
+      const next = nextStep(deps.retry, retry, error);
+      return next.retry
+        ? { kind: 'retry', delayMs: next.delayMs }
+        : { item, kind: 'failed', error: next.error };
     }
   }
 
