@@ -7,8 +7,10 @@ export const recoverCommand: Command = {
   async run(args, { env }) {
     const { values, positionals } = parseCommandLine(recoverCommand, args, {});
     positionalsOf(recoverCommand, positionals, []);
-    const { recovered_count, failed_count } = await connect(values, env).recover();
-    process.stdout.write(`recovered ${recovered_count} batches, ${failed_count} could not be recovered\n`);
+    const { recovered_count } = await connect(values, env).recover();
+    process.stdout.write(
+      `recovered ${recovered_count} running batches: their dispatch was checked and restarted\n`,
+    );
     return 0;
   },
 };
