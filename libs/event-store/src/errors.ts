@@ -16,10 +16,6 @@ export class ConcurrencyError extends Error {
 export const isConcurrencyError = (error: unknown): error is ConcurrencyError =>
   error instanceof ConcurrencyError;
 
-/** JetStream answered that the consumer does not exist (never made, deleted, or expired). */
-export const isConsumerNotFound = (error: unknown): boolean =>
-  error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound;
-
 export const isWrongLastSequence = (error: unknown): boolean =>
   error instanceof JetStreamApiError && error.code === JetStreamApiCodes.StreamWrongLastSequence;
 

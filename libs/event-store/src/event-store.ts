@@ -7,14 +7,10 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { BatchEvent, EventStream, Names } from '@batch/contracts';
+import { ensureStream } from '@batch/messaging';
 import { commitId, decodeCommit, encodeCommit, streamOfCommit, type StoredCommit } from './commit.js';
 import { CommitTooLargeError, ConcurrencyError, isWrongLastSequence } from './errors.js';
-import {
-  defaultEventStreamSettings,
-  ensureStream,
-  eventStreamConfig,
-  type EventStreamSettings,
-} from './streams.js';
+import { defaultEventStreamSettings, eventStreamConfig, type EventStreamSettings } from './streams.js';
 
 /** A replay that received nothing for this long asks whether anything is left to deliver. */
 const READ_IDLE_MS = 1_000;

@@ -1,12 +1,6 @@
-import {
-  DiscardPolicy,
-  JetStreamApiError,
-  RetentionPolicy,
-  StorageType,
-  type JetStreamManager,
-  type StreamConfig,
-} from '@nats-io/jetstream';
+import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { Names } from '@batch/contracts';
+import type { NamedStreamConfig } from '@batch/messaging';
 
 /** The knobs of the event stream; everything else about it is fixed here. */
 export interface EventStreamSettings {
@@ -28,8 +22,6 @@ export const defaultEventStreamSettings: EventStreamSettings = {
 const nanos = (ms: number) => ms * 1_000_000;
 
 /** The append-only log: kept forever (until a batch is cleaned up), never discarding. */
-export type NamedStreamConfig = Partial<StreamConfig> & { name: string };
-
 export function eventStreamConfig(names: Names, settings: EventStreamSettings): NamedStreamConfig {
   return {
     name: names.eventsStream,
@@ -46,19 +38,4 @@ export function eventStreamConfig(names: Names, settings: EventStreamSettings): 
     allow_direct: true,
     deny_delete: true,
   };
-}
-
-const STREAM_NAME_IN_USE = 10058;
-
-/** Creates the stream, or brings an existing one to this config. Safe to call from every replica at once. */
-export async function ensureStream(jsm: JetStreamManager, config: NamedStreamConfig): Promise<void> {
-  const { name } = config;
-  try {
-    await jsm.streams.add(config);
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === STREAM_NAME_IN_USE)) throw error;
-    const { config: current } = await jsm.streams.info(name);
-    const { storage: _fixedStorage, ...changeable } = config;
-    await jsm.streams.update(name, { ...current, ...changeable });
-  }
 }

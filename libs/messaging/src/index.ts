@@ -1,3 +1,4 @@
+export * from './jetstream.js';
 export * from './request-reply.js';
 export * from './work-message.js';
 export * from './work-stream.js';

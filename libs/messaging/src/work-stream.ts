@@ -9,7 +9,7 @@ import {
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Names } from '@batch/contracts';
-import { ensureStream, isConsumerNotFound, type NamedStreamConfig } from '@batch/event-store';
+import { ensureStream, isConsumerNotFound, type NamedStreamConfig } from './jetstream.js';
 
 /** The knobs of work dispatch; everything else about the stream and its consumers is fixed here. */
 export interface WorkSettings {

@@ -7,7 +7,7 @@ import {
   type ConsumerInfo,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { isConsumerNotFound } from '@batch/event-store';
+import { isConsumerNotFound } from '@batch/messaging';
 
 export interface ProjectionConsumerSpec {
   stream: string;
