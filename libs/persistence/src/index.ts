@@ -6,11 +6,6 @@ export {
   type SavedConversation,
 } from './conversations/conversation.repository.js';
 export { createDataSource, runMigrations, type DataSourceSettings } from './data-source.factory.js';
-export { BatchItemRecord } from './entities/batch-item.entity.js';
-export { BatchRecord } from './entities/batch.entity.js';
-export { ConversationTurnRecord } from './entities/conversation-turn.entity.js';
-export { ConversationRecord } from './entities/conversation.entity.js';
-export { ProjectionCheckpointRecord } from './entities/projection-checkpoint.entity.js';
 export {
   createBatchProjector,
   type AppliedBatch,
@@ -32,6 +27,7 @@ export {
   getBatchView,
   incompleteBatchViews,
   listBatchViews,
+  runningBatchIds,
   type ListBatchesQuery,
 } from './queries/batch.queries.js';
 export { progressPercent, type BatchView, type ItemView, type Page } from './queries/batch-views.js';

@@ -28,5 +28,3 @@ export const OrchestratorConfig = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 export type OrchestratorConfig = z.infer<typeof OrchestratorConfig>;
-
-export const ORCHESTRATOR_CONFIG = Symbol('ORCHESTRATOR_CONFIG');

@@ -12,6 +12,7 @@ import {
 } from '@batch/batch-domain';
 import { chunkByBytes, jsonBytes, type ItemSpec } from '@batch/contracts';
 import { isConcurrencyError } from '@batch/event-store';
+import { runningBatchIds } from '@batch/persistence';
 import {
   ensureBatchWorkConsumer,
   removeBatchWorkConsumer,
@@ -175,18 +176,15 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * batch and purging its work left it there, and the pass purges it now.
    */
   async recover(userId?: string): Promise<{ recovered_count: number; failed_count: number }> {
-    const { ds, config, jsm, names } = this.runtime;
-    const rows: { batch_id: string }[] = await ds.query(
-      `SELECT batch_id FROM "${config.DATABASE_SCHEMA}".batches WHERE status = 'running' AND ($1::text IS NULL OR user_id = $1)`,
-      [userId ?? null],
-    );
-    rows.forEach((row) => this.wake(row.batch_id));
+    const { ds, jsm, names } = this.runtime;
+    const running = await runningBatchIds(ds, userId);
+    running.forEach((batchId) => this.wake(batchId));
     if (userId === undefined) {
       const { state } = await jsm.streams.info(names.workStream, { subjects_filter: names.allWork });
       const prefix = names.work('');
       for (const subject of Object.keys(state.subjects ?? {})) this.wake(subject.slice(prefix.length));
     }
-    return { recovered_count: rows.length, failed_count: 0 };
+    return { recovered_count: running.length, failed_count: 0 };
   }
 
   private async pass(dispatch: Dispatch): Promise<void> {

@@ -18,6 +18,7 @@ import {
   getBatchView,
   incompleteBatchViews,
   listBatchViews,
+  runningBatchIds,
 } from './batch.queries.js';
 import type { BatchView, Page } from './batch-views.js';
 
@@ -154,6 +155,11 @@ describe('the batch queries', () => {
     });
     expect(await listItems(env.ds, { userId: 'user-2', batchId: 'b1' })).toBeUndefined();
     expect(await listItems(env.ds, { userId: 'user-1', batchId: 'nowhere' })).toBeUndefined();
+  });
+
+  it('finds the running batches, for recovery', async () => {
+    expect((await runningBatchIds(env.ds)).sort()).toEqual(['b3', 'b3-twin']);
+    expect(await runningBatchIds(env.ds, 'user-2')).toEqual([]);
   });
 
   it('finds the batches that ended before a date, for cleanup', async () => {

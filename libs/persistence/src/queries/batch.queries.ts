@@ -64,6 +64,15 @@ export async function incompleteBatchViews(dataSource: DataSource, userId: strin
   return batches.map(toBatchView);
 }
 
+/** Running batches (all users', or one user's): the ones a recovery pass dispatches again. */
+export async function runningBatchIds(dataSource: DataSource, userId?: string): Promise<string[]> {
+  const batches = await dataSource.getRepository(BatchRecord).find({
+    select: { batchId: true },
+    where: { status: 'running', ...(userId === undefined ? {} : { userId }) },
+  });
+  return batches.map((batch) => batch.batchId);
+}
+
 /** Batches that completed, failed or were cancelled before `olderThan` (all users', or one user's). */
 export async function endedBatchIds(
   dataSource: DataSource,
