@@ -1,33 +1,11 @@
-import {
-  chunkItemIds,
-  chunkItems,
-  jsonBytes,
-  MAX_CONFIG_BYTES,
-  SCHEMA_VERSION,
-  type BatchEvent,
-  type BatchEventType,
-  type EventOf,
-} from '@batch/contracts';
+import { chunkItemIds, chunkItems, jsonBytes, MAX_CONFIG_BYTES, type BatchEvent } from '@batch/contracts';
 import type { BatchCommand, CommandMetadata } from './batch.commands.js';
+import { batchEvent } from './batch.events.js';
 import { exists, type Batch, type BatchLifecycle, type BatchState } from './batch.state.js';
 import { DomainError } from './domain-error.js';
 import { idsWithStatus, indexOf } from './item-table.js';
 
-function event<T extends BatchEventType>(
-  type: T,
-  batchId: string,
-  data: EventOf<T>['data'],
-  metadata: CommandMetadata,
-): EventOf<T> {
-  return {
-    eventId: metadata.newEventId(),
-    type,
-    batchId,
-    occurredAt: metadata.now,
-    schemaVersion: SCHEMA_VERSION,
-    data,
-  } as EventOf<T>;
-}
+const event = batchEvent;
 
 function refuseUnless(batch: Batch, allowed: readonly BatchLifecycle[], action: string): void {
   if (!allowed.includes(batch.status))

@@ -1,6 +1,7 @@
 export { batchDecider, eventWeight } from './batch.decider-set.js';
 export * from './batch.commands.js';
 export { decide } from './batch.decider.js';
+export * from './batch.events.js';
 export { evolve, fold } from './batch.evolve.js';
 export * from './batch.queries.js';
 export * from './batch.snapshot.js';

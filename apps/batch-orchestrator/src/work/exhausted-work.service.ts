@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
+import { itemFailed } from '@batch/batch-domain';
 import type { ItemOutcome } from '@batch/contracts';
 import { maxDeliveriesAdvisories, WorkMessage } from '@batch/messaging';
 import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
@@ -43,24 +44,23 @@ export class ExhaustedWorkService implements OnApplicationBootstrap, OnApplicati
       const stored = await jsm.streams.getMessage(names.workStream, { seq: advisory.stream_seq });
       if (!stored) return;
       const work = WorkMessage.parse(stored.json());
-      const occurredAt = new Date().toISOString();
-      const outcomes: ItemOutcome[] = work.items.map((item) => ({
-        eventId: randomUUID(),
-        type: 'ItemFailed',
-        batchId: work.batchId,
-        occurredAt,
-        schemaVersion: 1,
-        data: {
-          itemId: item.id,
-          attempt: item.attempt,
-          error: {
-            code: 'retries_exhausted',
-            category: 'permanent',
-            message: `no worker finished it in ${advisory.deliveries} deliveries`,
-            retryable: false,
+      const metadata = { now: new Date().toISOString(), newEventId: randomUUID };
+      const outcomes: ItemOutcome[] = work.items.map((item) =>
+        itemFailed(
+          work.batchId,
+          {
+            itemId: item.id,
+            attempt: item.attempt,
+            error: {
+              code: 'retries_exhausted',
+              category: 'permanent',
+              message: `no worker finished it in ${advisory.deliveries} deliveries`,
+              retryable: false,
+            },
           },
-        },
-      }));
+          metadata,
+        ),
+      );
       await events.append(work.batchId, outcomes);
       await jsm.streams.deleteMessage(names.workStream, advisory.stream_seq);
       logger.warn(

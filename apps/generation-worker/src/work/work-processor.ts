@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { itemCompleted, itemFailed } from '@batch/batch-domain';
 import type { ErrorShape, ItemOutcome } from '@batch/contracts';
 import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
 import { findConversationIds, saveConversations } from '@batch/persistence';
@@ -129,25 +130,22 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   );
 
   const stored = new Map(saved.map((conversation) => [conversation.itemId, conversation.conversationId]));
-  const now = new Date().toISOString();
-  const envelope = { batchId: work.batchId, occurredAt: now, schemaVersion: 1 as const };
+  const metadata = { now: new Date().toISOString(), newEventId: randomUUID };
   const settled = results.filter((result) => result.kind !== 'withdrawn');
   const outcomes = settled.map((result): ItemOutcome => {
     const { item } = result;
     if (result.kind === 'failed')
-      return {
-        ...envelope,
-        eventId: randomUUID(),
-        type: 'ItemFailed',
-        data: { itemId: item.id, attempt: item.attempt, error: result.error },
-      };
+      return itemFailed(
+        work.batchId,
+        { itemId: item.id, attempt: item.attempt, error: result.error },
+        metadata,
+      );
     const conversationId = stored.get(item.id) ?? result.conversationId;
-    return {
-      ...envelope,
-      eventId: randomUUID(),
-      type: 'ItemCompleted',
-      data: { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
-    };
+    return itemCompleted(
+      work.batchId,
+      { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
+      metadata,
+    );
   });
   return { outcomes, withdrawn: results.length - settled.length };
 }
