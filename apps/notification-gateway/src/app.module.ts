@@ -4,18 +4,15 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard.js';
 import { createTokenVerifier } from './auth/token-verifier.js';
 import { UserThrottlerGuard } from './auth/user-throttler.guard.js';
-import { BatchesController } from './batches/batches.controller.js';
 import { BatchesService } from './batches/batches.service.js';
 import { ResultsStreamer } from './batches/results.streamer.js';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config.js';
-import { DocsController } from './docs/docs.controller.js';
-import { HealthController } from './health/health.controller.js';
+import { CONTROLLERS } from './docs/served-routes.js';
 import { metricsProvider } from './health/metrics.provider.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ItemBodiesService } from './item-bodies/item-bodies.service.js';
 import { openRuntime, RUNTIME } from './infrastructure/gateway-runtime.js';
 import { OrchestratorClient } from './orchestrator/orchestrator.client.js';
-import { SeedBatchesController } from './seed/seed-batches.controller.js';
 
 /** The gateway for a config parsed once at start (main.ts, or a test). */
 export function gatewayModule(config: GatewayConfig) {
@@ -23,7 +20,7 @@ export function gatewayModule(config: GatewayConfig) {
     imports: [
       ThrottlerModule.forRoot([{ ttl: config.RATE_LIMIT_WINDOW_MS, limit: config.RATE_LIMIT_REQUESTS }]),
     ],
-    controllers: [BatchesController, SeedBatchesController, HealthController, DocsController],
+    controllers: CONTROLLERS,
     providers: [
       { provide: GATEWAY_CONFIG, useValue: config },
       { provide: RUNTIME, useFactory: () => openRuntime(config) },

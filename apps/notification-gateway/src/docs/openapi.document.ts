@@ -171,6 +171,12 @@ const ROUTES: Record<string, Record<string, Route>> = {
   '/batch/recover': { post: seed('Recover interrupted batches', SeedRecoverResult) },
   '/batch/cleanup': { post: seed('Clean up old ended batches', SeedCleanupResult, SeedCleanupBody) },
   '/healthz': { get: { summary: 'The process is up', ok: 200, errors: [], tag: 'operations', public: true } },
+  '/api/openapi.json': {
+    get: { summary: 'This document (OpenAPI 3.1)', ok: 200, errors: [], tag: 'operations', public: true },
+  },
+  '/api/asyncapi.json': {
+    get: { summary: 'The events (AsyncAPI 3.0)', ok: 200, errors: [], tag: 'operations', public: true },
+  },
   '/readyz': {
     get: {
       summary: 'NATS and PostgreSQL reachable',
