@@ -1,8 +1,8 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD } from '@nestjs/core';
 import { ThrottlerModule } from '@nestjs/throttler';
-import { AuthGuard, TOKEN_VERIFIER } from './auth/auth.guard.js';
-import { createTokenVerifier } from './auth/token-verifier.js';
+import { AuthGuard, AUTHENTICATOR } from './auth/auth.guard.js';
+import { createAuthenticator } from './auth/authenticator.js';
 import { UserThrottlerGuard } from './auth/user-throttler.guard.js';
 import { BatchesService } from './batches/batches.service.js';
 import { ResultsStreamer } from './batches/results.streamer.js';
@@ -24,7 +24,7 @@ export function gatewayModule(config: GatewayConfig) {
     providers: [
       { provide: GATEWAY_CONFIG, useValue: config },
       { provide: RUNTIME, useFactory: () => openRuntime(config) },
-      { provide: TOKEN_VERIFIER, useFactory: () => createTokenVerifier(config) },
+      { provide: AUTHENTICATOR, useFactory: () => createAuthenticator(config) },
       metricsProvider,
       OrchestratorClient,
       BatchesService,

@@ -7,8 +7,8 @@ import type { GatewayConfig } from './config/gateway.config.js';
 import { openApiDocument } from './docs/openapi.document.js';
 import { METRICS } from './health/metrics.provider.js';
 import type { GatewayMetrics } from './health/metrics.registry.js';
-import { TOKEN_VERIFIER } from './auth/auth.guard.js';
-import type { VerifyToken } from './auth/token-verifier.js';
+import { AUTHENTICATOR } from './auth/auth.guard.js';
+import type { Authenticate } from './auth/authenticator.js';
 import {
   answerClientErrors,
   authenticateBeforeBody,
@@ -29,7 +29,7 @@ export async function createGatewayApp(config: GatewayConfig): Promise<INestAppl
     logger: ['error', 'warn'],
   });
   app.use(requestMetrics(app.get<GatewayMetrics>(METRICS)));
-  app.use(authenticateBeforeBody(app.get<VerifyToken>(TOKEN_VERIFIER)));
+  app.use(authenticateBeforeBody(app.get<Authenticate>(AUTHENTICATOR)));
   app.useBodyParser('raw', { type: carriesItems, limit: config.MAX_BODY_BYTES });
   app.useBodyParser('json', { type: isJson, limit: SMALL_BODY_BYTES });
   answerClientErrors(app.getHttpServer());

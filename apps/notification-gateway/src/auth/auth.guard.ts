@@ -1,11 +1,10 @@
 import { Inject, Injectable, type CanActivate, type ExecutionContext } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request } from 'express';
-import { ApiError } from '../http/api-error.js';
 import { IS_PUBLIC } from './public.decorator.js';
-import type { VerifyToken } from './token-verifier.js';
+import { bearerTokenOf, type Authenticate } from './authenticator.js';
 
-export const TOKEN_VERIFIER = Symbol('TOKEN_VERIFIER');
+export const AUTHENTICATOR = Symbol('AUTHENTICATOR');
 
 export type AuthenticatedRequest = Request & { userId: string };
 
@@ -14,7 +13,7 @@ export type AuthenticatedRequest = Request & { userId: string };
 export class AuthGuard implements CanActivate {
   constructor(
     private readonly reflector: Reflector,
-    @Inject(TOKEN_VERIFIER) private readonly verify: VerifyToken,
+    @Inject(AUTHENTICATOR) private readonly authenticate: Authenticate,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -24,10 +23,7 @@ export class AuthGuard implements CanActivate {
     ]);
     if (isPublic) return true;
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    if (scheme?.toLowerCase() !== 'bearer' || !token)
-      throw new ApiError('unauthorized', 'missing bearer token: send Authorization: Bearer <JWT>');
-    request.userId = await this.verify(token);
+    request.userId = await this.authenticate(bearerTokenOf(request.headers.authorization));
     return true;
   }
 }

@@ -2,6 +2,7 @@ import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter 
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
 import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
+import { isAuthenticationError } from '../auth/authenticator.js';
 import { ApiError } from './api-error.js';
 
 /** Errors of a lost or refused connection to PostgreSQL or NATS: the caller may try again. */
@@ -23,6 +24,7 @@ function isUnreachable(error: unknown): boolean {
 /** Turns whatever a request threw into `{error: {code, message, details?}}`; never a stack trace. */
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
+  if (isAuthenticationError(error)) return new ApiError('unauthorized', error.message);
   if (error instanceof ThrottlerException)
     return new ApiError('rate_limited', 'too many requests, slow down');
   if (error instanceof HttpException) {

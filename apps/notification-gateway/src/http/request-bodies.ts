@@ -2,7 +2,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
-import type { VerifyToken } from '../auth/token-verifier.js';
+import { bearerTokenOf, type Authenticate } from '../auth/authenticator.js';
 import { ApiError } from './api-error.js';
 import { toApiError } from './api-exception.filter.js';
 
@@ -30,16 +30,10 @@ const hasBody = (request: IncomingMessage): boolean =>
  * without one is refused at once, not read and parsed first. (The guard checks every request again;
  * a token is verified once until it expires.)
  */
-export function authenticateBeforeBody(verify: VerifyToken) {
+export function authenticateBeforeBody(authenticate: Authenticate) {
   return (request: Request, response: Response, next: NextFunction): void => {
     if (!hasBody(request)) return next();
-    const [scheme, token] = (request.headers.authorization ?? '').split(' ');
-    const verified =
-      scheme?.toLowerCase() === 'bearer' && token
-        ? verify(token)
-        : Promise.reject(
-            new ApiError('unauthorized', 'missing bearer token: send Authorization: Bearer <JWT>'),
-          );
+    const verified = Promise.resolve().then(() => authenticate(bearerTokenOf(request.headers.authorization)));
     verified.then(
       (userId) => {
         (request as AuthenticatedRequest).userId = userId;
