@@ -28,7 +28,7 @@ const CREDENTIAL_NAMES = new Set(['token', 'auth', 'authorization', 'cookie', 'c
 const CREDENTIAL_SUFFIX =
   /(apikey|secret|secretkey|password|passwd|passphrase|privatekey|accesstoken|authtoken|bearertoken|apitoken|refreshtoken|sessiontoken|idtoken)$/;
 
-export const isCredentialName = (key: string): boolean => {
+const isCredentialName = (key: string): boolean => {
   const normalized = key.toLowerCase().replace(/[^a-z0-9]/g, '');
   return CREDENTIAL_NAMES.has(normalized) || CREDENTIAL_SUFFIX.test(normalized);
 };

@@ -44,7 +44,10 @@ interface Dispatch {
   retryAt: number;
 }
 
-/** JetStream or the server refusing a send: the same send fails again, unlike an unreachable server. */
+/**
+ * NATS unreachable (waited out however long it takes), unlike JetStream refusing a send (the same
+ * send fails again: it counts towards pausing the batch).
+ */
 const isUnreachable = (error: unknown): boolean =>
   error instanceof errors.TimeoutError ||
   error instanceof errors.NoRespondersError ||
@@ -69,7 +72,7 @@ const encoder = new TextEncoder();
 /** Room in a work message for its headers and JSON punctuation beyond its fields. */
 const HEADROOM_BYTES = 4 * 1024;
 /** A batch whose work JetStream refuses this many times in a row is paused with the reason. */
-export const MAX_WORK_REFUSALS = 5;
+const MAX_WORK_REFUSALS = 5;
 /** Retries after a failed pass wait 1, 2, 4 ... times the base, at most this long. */
 const MAX_RETRY_DELAY_MS = 30_000;
 /** A batch's work consumer is made sure of again this often (an idle one is removed after an hour). */
@@ -353,7 +356,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   /**
    * A batch that is not running. A paused batch's queued work stays where it is: workers hold it
-   * back without generating (they read the batch's status) and go on with it on resume, so nothing
+   * back without generating (they read its decisions from the log) and go on with it on resume, so nothing
    * in progress at the pause is ever sent again. A cancelled batch's work leaves the queue; ended
    * batches lose their snapshot and their work consumer.
    */

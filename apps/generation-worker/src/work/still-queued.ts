@@ -5,8 +5,8 @@ export const STILL_QUEUED_EVERY_MS = 250;
 
 /**
  * Whether a work message is still in the work stream. The orchestrator purges a batch's queued work
- * when it pauses or cancels it (or re-sends it in a new config), and a message still unacknowledged
- * is purged too: the worker holding it then knows to leave its remaining items alone. The stream is
+ * when it cancels it (or re-sends it in a new config), and a message still unacknowledged is purged
+ * too: the worker holding it then knows to leave its remaining items alone. The stream is
  * the truth here, so nothing missed or stale can make a worker drop work the orchestrator counts on.
  * Looked up at most every `everyMs`; once gone, gone. A failed lookup counts as still queued.
  */

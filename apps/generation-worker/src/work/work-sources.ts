@@ -15,7 +15,6 @@ import { batchIdOfWorkConsumer, workConsumerName } from '@batch/messaging';
 /** A work message this worker holds until `done()`: heartbeat it every `ackWaitMs / 5`. */
 export interface HeldMessage {
   message: JsMsg;
-  batchId: string;
   ackWaitMs: number;
   /**
    * Held back (its batch is paused): it keeps being held, but no longer takes room, so the worker
@@ -121,27 +120,26 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       for await (const message of source.fetching) {
         left--;
         reserved--;
-        held++;
-        heldBy.set(source.batchId, (heldBy.get(source.batchId) ?? 0) + 1);
         source.pending = Math.max(0, message.info.pending);
-        let counted = true;
+        // Whether the message takes room now: from its delivery until it is parked or done.
+        let takesRoom = false;
         let released = false;
-        const count = (taking: boolean) => {
-          if (counted === taking || released) return;
-          counted = taking;
+        const takeRoom = (taking: boolean) => {
+          if (takesRoom === taking || released) return;
+          takesRoom = taking;
           held += taking ? 1 : -1;
           const mine = (heldBy.get(source.batchId) ?? 0) + (taking ? 1 : -1);
           if (mine === 0) heldBy.delete(source.batchId);
           else heldBy.set(source.batchId, mine);
           if (!taking) pump();
         };
+        takeRoom(true);
         deliver({
           message,
-          batchId: source.batchId,
           ackWaitMs,
-          park: (parked) => count(!parked),
+          park: (parked) => takeRoom(!parked),
           done: () => {
-            count(false);
+            takeRoom(false);
             released = true;
           },
         });

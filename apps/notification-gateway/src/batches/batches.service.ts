@@ -9,7 +9,7 @@ import { OrchestratorClient } from '../orchestrator/orchestrator.client.js';
 const encoder = new TextEncoder();
 const NO_ITEMS = encoder.encode('[]');
 
-export const newBatchId = (): string => `batch_${ulid().toLowerCase()}`;
+const newBatchId = (): string => `batch_${ulid().toLowerCase()}`;
 
 /** The batch use cases of the REST API (native and seed routes), each a request to the orchestrator. */
 @Injectable()
