@@ -25,6 +25,8 @@ export default [
         'error',
         {
           enforceBuildableLibDependency: false,
+          // Services import the platform after starting telemetry (main.ts), and statically elsewhere.
+          checkDynamicDependenciesExceptions: ['@batch/platform'],
           allow: [],
           depConstraints: [
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:contracts'] },
@@ -32,6 +34,10 @@ export default [
             {
               sourceTag: 'type:data',
               onlyDependOnLibsWithTags: ['type:contracts', 'type:domain', 'type:data', 'type:testing'],
+            },
+            {
+              sourceTag: 'type:platform',
+              onlyDependOnLibsWithTags: ['type:contracts', 'type:data'],
             },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts'] },
@@ -41,6 +47,7 @@ export default [
                 'type:contracts',
                 'type:domain',
                 'type:data',
+                'type:platform',
                 'type:client',
                 'type:testing',
               ],

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { chunkItems, names as namesFor, type BatchEvent, type ItemSpec } from '@batch/contracts';
 import { request } from '@batch/messaging';
-import { startService, testDatabase, type ServiceProcess, type TestDatabase } from '@batch/testing';
+import {
+  startOtlpReceiver,
+  startService,
+  testDatabase,
+  type OtlpReceiver,
+  type ServiceProcess,
+  type TestDatabase,
+} from '@batch/testing';
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mib, peakRssMib, rate, type Figure } from './report.js';
@@ -111,12 +118,19 @@ async function untilStatus(database: TestDatabase, batchId: string, status: stri
 
 export async function engineBench(nc: NatsConnection, namespace: string, natsUrl: string): Promise<Figure[]> {
   const database = await testDatabase();
+  // BENCH_TRACING=1: every service exports its spans (OTLP/HTTP) to a receiver in this process.
+  const receiver: OtlpReceiver | undefined = process.env.BENCH_TRACING
+    ? await startOtlpReceiver()
+    : undefined;
   const env = {
     NATS_URL: natsUrl,
     NATS_NAMESPACE: namespace,
     DATABASE_URL: database.url,
     DATABASE_SCHEMA: database.schema,
     LOG_LEVEL: 'info',
+    ...(receiver
+      ? { OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json' }
+      : {}),
   };
   const services: ServiceProcess[] = [];
   const figures: Figure[] = [];
@@ -149,7 +163,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
         name: `${size.toLocaleString('en-US')} items end to end, 2 workers`,
         value: rate(size, elapsed),
         unit: 'items/s',
-        note: `${(elapsed / 1000).toFixed(1)} s, template provider`,
+        note: `${(elapsed / 1000).toFixed(1)} s, template provider, tracing ${receiver ? 'on' : 'off'}`,
       },
       {
         name: 'time to the first completed item',
@@ -164,6 +178,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
       { name: 'item latency p99', value: Math.round(percentile(latencies, 99)), unit: 'ms' },
       { name: 'peak RSS orchestrator', value: peakRssOf(orchestrator), unit: 'MiB' },
       { name: 'peak RSS worker (each)', value: Math.max(...workers.map(peakRssOf)), unit: 'MiB' },
+      ...(receiver ? [{ name: 'spans exported', value: receiver.spans.length, unit: 'spans' }] : []),
     );
 
     await Promise.all(workers.map((worker) => worker.stop()));
@@ -217,5 +232,6 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
   } finally {
     await Promise.all(services.map((service) => service.kill()));
     await database.close();
+    await receiver?.close();
   }
 }

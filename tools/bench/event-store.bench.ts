@@ -1,6 +1,12 @@
 import type { NatsConnection } from '@nats-io/transport-node';
-import { batchDecider, progressOf, type BatchCommand, type BatchState } from '@batch/batch-domain';
-import { names as namesFor, type EventOf } from '@batch/contracts';
+import {
+  batchAggregate,
+  batchDecider,
+  progressOf,
+  type BatchCommand,
+  type BatchState,
+} from '@batch/batch-domain';
+import { names as namesFor, type BatchEvent, type EventOf } from '@batch/contracts';
 import {
   createAggregateStore,
   createEventStore,
@@ -27,7 +33,7 @@ const outcome = (batchId: string, index: number): EventOf<'ItemCompleted'> => ({
   },
 });
 
-async function appendFigures(store: EventStore): Promise<Figure[]> {
+async function appendFigures(store: EventStore<BatchEvent>): Promise<Figure[]> {
   const oneAtATime = 3_000;
   const serialRun = await timed(async () => {
     for (let index = 0; index < oneAtATime; index++) await store.append('serial', [outcome('serial', index)]);
@@ -74,8 +80,8 @@ async function appendFigures(store: EventStore): Promise<Figure[]> {
 
 /** A running batch of `size` items with every item completed: the worst case for a replay. */
 async function buildLargeBatch(
-  store: EventStore,
-  aggregates: AggregateStore<BatchState, BatchCommand>,
+  store: EventStore<BatchEvent>,
+  aggregates: AggregateStore<BatchState, BatchCommand, BatchEvent>,
   batchId: string,
   size: number,
 ): Promise<void> {
@@ -107,7 +113,7 @@ async function buildLargeBatch(
 
 export async function eventStoreBench(nc: NatsConnection, namespace: string): Promise<Figure[]> {
   const names = namesFor(namespace);
-  const store = await createEventStore(nc, { names });
+  const store = await createEventStore(nc, { aggregate: batchAggregate(names) });
   await store.ensure();
   const snapshots = await createSnapshotStore(nc, { bucket: names.snapshotBucket });
   const aggregates = () =>

@@ -24,7 +24,12 @@ function startLauncher(env: Record<string, string>): Launcher {
   const child = spawn(
     process.execPath,
     ['--conditions=@batch/source', '--import', '@swc-node/register/esm-register', 'tools/start/main.ts'],
-    { cwd: repositoryRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+    {
+      cwd: repositoryRoot,
+      // The services' ops servers on free ports: another launcher may hold the default ones.
+      env: { ...process.env, OPS_PORT: '0', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
   );
   const lines: string[] = [];
   const listeners = new Set<() => void>();

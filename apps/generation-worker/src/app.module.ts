@@ -1,15 +1,7 @@
 import { Module } from '@nestjs/common';
-import { WorkerConfig } from './config/worker.config.js';
-import { openRuntime, RUNTIME, type WorkerRuntime } from './infrastructure/runtime.js';
+import { outcomeCommitterProvider } from './work/outcome-committer.provider.js';
 import { WorkConsumerService } from './work/work-consumer.service.js';
+import { workerMetricsProvider } from './work/worker-metrics.js';
 
-@Module({
-  providers: [
-    {
-      provide: RUNTIME,
-      useFactory: (): Promise<WorkerRuntime> => openRuntime(WorkerConfig.parse(process.env)),
-    },
-    WorkConsumerService,
-  ],
-})
+@Module({ providers: [outcomeCommitterProvider, workerMetricsProvider, WorkConsumerService] })
 export class AppModule {}

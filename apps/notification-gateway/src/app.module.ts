@@ -6,15 +6,14 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { UserThrottlerGuard } from './auth/user-throttler.guard.js';
 import { BatchesService } from './batches/batches.service.js';
 import { ResultsStreamer } from './batches/results.streamer.js';
-import { GATEWAY_CONFIG, type GatewayConfig } from './config/gateway.config.js';
+import type { GatewayConfig } from './config/gateway.config.js';
 import { CONTROLLERS } from './docs/served-routes.js';
 import { metricsProvider } from './health/metrics.provider.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ItemBodiesService } from './item-bodies/item-bodies.service.js';
-import { openRuntime, RUNTIME } from './infrastructure/gateway-runtime.js';
 import { OrchestratorClient } from './orchestrator/orchestrator.client.js';
 
-/** The gateway for a config parsed once at start (main.ts, or a test). */
+/** The gateway's features for its settings (parsed once at start); the platform's ports come from the shell. */
 export function gatewayModule(config: GatewayConfig) {
   @Module({
     imports: [
@@ -22,8 +21,6 @@ export function gatewayModule(config: GatewayConfig) {
     ],
     controllers: CONTROLLERS,
     providers: [
-      { provide: GATEWAY_CONFIG, useValue: config },
-      { provide: RUNTIME, useFactory: () => openRuntime(config) },
       { provide: AUTHENTICATOR, useFactory: () => createAuthenticator(config) },
       metricsProvider,
       OrchestratorClient,

@@ -1,11 +1,11 @@
-import type { INestApplication } from '@nestjs/common';
+import type { DynamicModule, INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule, type OpenAPIObject } from '@nestjs/swagger';
-import { gatewayModule } from './app.module.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { openApiDocument } from './docs/openapi.document.js';
-import { METRICS } from './health/metrics.provider.js';
+import { nestLogger, type Logger } from '@batch/platform';
+import { GATEWAY_METRICS } from './health/metrics.provider.js';
 import type { GatewayMetrics } from './health/metrics.registry.js';
 import { AUTHENTICATOR } from './auth/auth.guard.js';
 import type { Authenticate } from './auth/authenticator.js';
@@ -23,12 +23,16 @@ import { requestMetrics } from './http/request-metrics.middleware.js';
  * lists read as bytes (parsed off the event loop), other bodies up to 1 MiB, JSON for requests Node
  * refuses itself, the Swagger UI at /api/docs.
  */
-export async function createGatewayApp(config: GatewayConfig): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(gatewayModule(config), {
+export async function createGatewayApp(
+  root: DynamicModule,
+  config: GatewayConfig,
+  logger: Logger,
+): Promise<INestApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(root, {
     bodyParser: false,
-    logger: ['error', 'warn'],
+    logger: nestLogger(logger),
   });
-  app.use(requestMetrics(app.get<GatewayMetrics>(METRICS)));
+  app.use(requestMetrics(app.get<GatewayMetrics>(GATEWAY_METRICS), logger));
   app.use(authenticateBeforeBody(app.get<Authenticate>(AUTHENTICATOR)));
   app.useBodyParser('raw', { type: carriesItems, limit: config.MAX_BODY_BYTES });
   app.useBodyParser('json', { type: isJson, limit: SMALL_BODY_BYTES });

@@ -1,3 +1,4 @@
+export { batchAggregate } from './batch.aggregate.js';
 export { batchDecider, eventWeight } from './batch.decider-set.js';
 export * from './batch.commands.js';
 export { decide } from './batch.decider.js';

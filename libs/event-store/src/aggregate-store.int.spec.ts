@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { testNats, type TestNats } from '@batch/testing';
 import {
+  batchAggregate,
   batchDecider,
   DomainError,
   fold,
@@ -11,7 +12,7 @@ import {
   type BatchState,
   type CommandMetadata,
 } from '@batch/batch-domain';
-import type { BatchEvent, ItemSpec } from '@batch/contracts';
+import type { BatchEvent, EventStream, ItemSpec } from '@batch/contracts';
 import { createAggregateStore, type AggregateStore } from './aggregate-store.js';
 import { createEventStore, type EventStore } from './event-store.js';
 import { createOutcomeCommitter } from './outcome-committer.js';
@@ -37,12 +38,12 @@ const create = (batchId: string, count: number): BatchCommand => ({
 const pause = (): BatchCommand => ({ type: 'PauseBatch', data: { reason: 'race' }, metadata: metadata() });
 
 let nats: TestNats;
-let events: EventStore;
+let events: EventStore<BatchEvent, EventStream>;
 let snapshots: SnapshotStore;
 const aggregates = (
   snapshotEvery = 1_000_000,
   onSnapshot?: (batchId: string) => void,
-): AggregateStore<BatchState, BatchCommand> =>
+): AggregateStore<BatchState, BatchCommand, BatchEvent> =>
   createAggregateStore({ events, snapshots, decider: batchDecider, snapshotEvery, onSnapshot });
 
 async function replayFromZero(batchId: string): Promise<BatchState> {
@@ -74,7 +75,7 @@ async function complete(batchId: string, from: number, to: number): Promise<void
 
 beforeAll(async () => {
   nats = await testNats();
-  events = await createEventStore(nats.nc, { names: nats.names });
+  events = await createEventStore(nats.nc, { aggregate: batchAggregate(nats.names) });
   await events.ensure();
   snapshots = await createSnapshotStore(nats.nc, {
     bucket: nats.names.snapshotBucket,

@@ -1,15 +1,14 @@
-import { streamOf, type BatchEvent } from '@batch/contracts';
 import { planCommits } from './commit.js';
 import { isConcurrencyError } from './errors.js';
 import type { EventStore } from './event-store.js';
 import { keyedLock } from './keyed-lock.js';
 import type { SnapshotStore, SnapshotVersion } from './snapshot-store.js';
 
-/** The aggregate's pure functions, as the domain defines them. */
-export interface Decider<S, C> {
+/** An aggregate's pure functions, as its domain defines them. */
+export interface Decider<S, C, E> {
   initialState(): S;
-  evolve(state: S, event: BatchEvent): S;
-  decide(command: C, state: S): BatchEvent[];
+  evolve(state: S, event: E): S;
+  decide(command: C, state: S): E[];
   /** A JSON-able image of the state, or undefined when there is nothing worth keeping. */
   toSnapshot(state: S): unknown;
   fromSnapshot(snapshot: never): S;
@@ -17,55 +16,59 @@ export interface Decider<S, C> {
 
 export interface Loaded<S> {
   state: S;
-  /** The last commit folded in, and the last lifecycle commit (the expected sequence of the next decision). */
+  /** The last commit folded in, and the last on the guarded channel (the expected sequence of the next decision). */
   version: SnapshotVersion;
   /** Weight of the events folded since the snapshot (events, unless a `weigh` says otherwise). */
   eventsSinceSnapshot: number;
 }
 
-export interface Handled {
-  events: BatchEvent[];
+export interface Handled<E> {
+  events: E[];
   version: SnapshotVersion;
 }
 
-export interface AggregateStore<S, C> {
+export interface AggregateStore<S, C, E> {
   /** Latest snapshot + the events after it, kept warm in memory between calls. */
-  load(batchId: string): Promise<Loaded<S>>;
-  /** Load, decide, append with the expected lifecycle sequence; on a conflict, reload and decide again. */
-  handle(batchId: string, command: C): Promise<Handled>;
+  load(id: string): Promise<Loaded<S>>;
+  /** Load, decide, append with the expected guarded sequence; on a conflict, reload and decide again. */
+  handle(id: string, command: C): Promise<Handled<E>>;
   /** Writes a snapshot now (whatever the event count); answers its compressed size. */
-  snapshot(batchId: string): Promise<{ bytes: number; chunks: number }>;
-  /** Drops the batch from memory and removes its snapshot (a batch that ended). */
-  forget(batchId: string): Promise<void>;
+  snapshot(id: string): Promise<{ bytes: number; chunks: number }>;
+  /** Drops the aggregate from memory and removes its snapshot (one that ended). */
+  forget(id: string): Promise<void>;
   /**
-   * Removes the batch's events too (cleanup), between two calls on it, never while one is reading
-   * its log: afterwards the batch does not exist.
+   * Removes the aggregate's events too (cleanup), between two calls on it, never while one is
+   * reading its log: afterwards the aggregate does not exist.
    */
-  remove(batchId: string): Promise<void>;
+  remove(id: string): Promise<void>;
 }
 
-export interface AggregateStoreOptions<S, C> {
-  events: EventStore;
+export interface AggregateStoreOptions<S, C, E> {
+  events: EventStore<E>;
   snapshots: SnapshotStore;
-  decider: Decider<S, C>;
+  decider: Decider<S, C, E>;
   /** A snapshot is taken once this many events (by weight) were folded since the last one. */
   snapshotEvery?: number;
   /** How much one event counts towards `snapshotEvery` (default 1): a chunk of 10,000 items weighs more than a pause. */
-  weigh?: (event: BatchEvent) => number;
+  weigh?: (event: E) => number;
   maxConflictRetries?: number;
-  /** Batches kept warm in memory; the least recently used is dropped first. */
+  /** Aggregates kept warm in memory; the least recently used is dropped first. */
   cacheSize?: number;
   /** Reports snapshots taken in the background (every `snapshotEvery` events). */
-  onSnapshot?: (batchId: string, saved: { bytes: number; chunks: number }) => void;
-  onSnapshotError?: (batchId: string, error: unknown) => void;
+  onSnapshot?: (id: string, saved: { bytes: number; chunks: number }) => void;
+  onSnapshotError?: (id: string, error: unknown) => void;
 }
 
 /**
- * The one command handler of the platform. States are cached and caught up from the log before
- * every use; a batch's calls run one at a time (its item table is folded in place).
+ * The one command handler of the platform, for any aggregate type the event store describes. States
+ * are cached and caught up from the log before every use; an aggregate's calls run one at a time
+ * (a state may be folded in place, as a batch's item table is).
  */
-export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>): AggregateStore<S, C> {
+export function createAggregateStore<S, C, E>(
+  options: AggregateStoreOptions<S, C, E>,
+): AggregateStore<S, C, E> {
   const { events, snapshots, decider } = options;
+  const { aggregate } = events;
   const snapshotEvery = options.snapshotEvery ?? 10_000;
   const maxConflictRetries = options.maxConflictRetries ?? 5;
   const cacheSize = options.cacheSize ?? 32;
@@ -73,8 +76,8 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
   const cache = new Map<string, Loaded<S>>();
   const withLock = keyedLock();
 
-  async function fromStore(batchId: string): Promise<Loaded<S>> {
-    const stored = await snapshots.load<never>(batchId);
+  async function fromStore(id: string): Promise<Loaded<S>> {
+    const stored = await snapshots.load<never>(id);
     return stored
       ? {
           state: decider.fromSnapshot(stored.state),
@@ -84,97 +87,90 @@ export function createAggregateStore<S, C>(options: AggregateStoreOptions<S, C>)
       : { state: decider.initialState(), version: { seq: 0, lifecycleSeq: 0 }, eventsSinceSnapshot: 0 };
   }
 
-  async function saveSnapshot(
-    batchId: string,
-    loaded: Loaded<S>,
-  ): Promise<{ bytes: number; chunks: number }> {
+  async function saveSnapshot(id: string, loaded: Loaded<S>): Promise<{ bytes: number; chunks: number }> {
     const image = decider.toSnapshot(loaded.state);
     if (image === undefined) return { bytes: 0, chunks: 0 };
     const json = JSON.stringify(image);
     loaded.eventsSinceSnapshot = 0;
-    return snapshots.save(batchId, { ...loaded.version }, json);
+    return snapshots.save(id, { ...loaded.version }, json);
   }
 
-  async function loadLocked(batchId: string): Promise<Loaded<S>> {
-    const loaded = cache.get(batchId) ?? (await fromStore(batchId));
-    cache.delete(batchId);
-    cache.set(batchId, loaded);
+  async function loadLocked(id: string): Promise<Loaded<S>> {
+    const loaded = cache.get(id) ?? (await fromStore(id));
+    cache.delete(id);
+    cache.set(id, loaded);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
-    for await (const commit of events.read(batchId, loaded.version.seq + 1)) {
+    for await (const commit of events.read(id, loaded.version.seq + 1)) {
       for (const event of commit.events) {
         loaded.state = decider.evolve(loaded.state, event);
         loaded.eventsSinceSnapshot += weigh(event);
       }
       loaded.version.seq = commit.seq;
-      if (commit.stream === 'lifecycle') loaded.version.lifecycleSeq = commit.seq;
+      if (commit.channel === aggregate.guarded) loaded.version.lifecycleSeq = commit.seq;
     }
     if (loaded.eventsSinceSnapshot >= snapshotEvery)
-      saveSnapshot(batchId, loaded).then(
-        (saved) => options.onSnapshot?.(batchId, saved),
-        (error: unknown) => options.onSnapshotError?.(batchId, error),
+      saveSnapshot(id, loaded).then(
+        (saved) => options.onSnapshot?.(id, saved),
+        (error: unknown) => options.onSnapshotError?.(id, error),
       );
     return loaded;
   }
 
-  async function appendDecision(
-    batchId: string,
-    decided: BatchEvent[],
-    lifecycleSeq: number,
-  ): Promise<SnapshotVersion> {
+  async function appendDecision(id: string, decided: E[], lifecycleSeq: number): Promise<SnapshotVersion> {
     const version = { seq: 0, lifecycleSeq };
-    let pendingItems: Promise<{ seq: number }>[] = [];
-    const settleItems = async () => {
-      for (const { seq } of await Promise.all(pendingItems)) version.seq = Math.max(version.seq, seq);
-      pendingItems = [];
+    let pendingUnguarded: Promise<{ seq: number }>[] = [];
+    const settleUnguarded = async () => {
+      for (const { seq } of await Promise.all(pendingUnguarded)) version.seq = Math.max(version.seq, seq);
+      pendingUnguarded = [];
     };
-    for (const commit of planCommits(decided, events.maxCommitBytes)) {
-      if (streamOf(commit[0]!) === 'items') {
-        pendingItems.push(events.append(batchId, commit));
+    for (const commit of planCommits(aggregate, decided, events.maxCommitBytes)) {
+      if (aggregate.channelOf(commit[0]!) !== aggregate.guarded) {
+        pendingUnguarded.push(events.append(id, commit));
         continue;
       }
-      await settleItems();
-      const { seq } = await events.append(batchId, commit, { expectedLastSeq: version.lifecycleSeq });
+      await settleUnguarded();
+      const { seq } = await events.append(id, commit, { expectedLastSeq: version.lifecycleSeq });
       version.seq = Math.max(version.seq, seq);
       version.lifecycleSeq = seq;
     }
-    await settleItems();
+    await settleUnguarded();
     return version;
   }
 
   return {
-    load: (batchId) => withLock(batchId, () => loadLocked(batchId)),
+    load: (id) => withLock(id, () => loadLocked(id)),
 
-    handle: (batchId, command) =>
-      withLock(batchId, async () => {
+    handle: (id, command) =>
+      withLock(id, async () => {
         for (let attempt = 0; ; attempt++) {
-          const loaded = await loadLocked(batchId);
+          const loaded = await loadLocked(id);
           const decided = decider.decide(command, loaded.state);
           if (decided.length === 0) return { events: decided, version: { ...loaded.version } };
           try {
             return {
               events: decided,
-              version: await appendDecision(batchId, decided, loaded.version.lifecycleSeq),
+              version: await appendDecision(id, decided, loaded.version.lifecycleSeq),
             };
           } catch (error) {
             if (!isConcurrencyError(error) || attempt >= maxConflictRetries) throw error;
             // Load from the store again: the log may also have lost events (a cleanup elsewhere).
-            cache.delete(batchId);
+            cache.delete(id);
           }
         }
       }),
 
-    snapshot: (batchId) => withLock(batchId, async () => saveSnapshot(batchId, await loadLocked(batchId))),
+    snapshot: (id) => withLock(id, async () => saveSnapshot(id, await loadLocked(id))),
 
-    forget: (batchId) =>
-      withLock(batchId, async () => {
-        cache.delete(batchId);
-        await snapshots.remove(batchId);
+    forget: (id) =>
+      withLock(id, async () => {
+        cache.delete(id);
+        await snapshots.remove(id);
       }),
-    remove: (batchId) =>
-      withLock(batchId, async () => {
-        cache.delete(batchId);
-        await events.purge(batchId);
-        await snapshots.remove(batchId);
+    remove: (id) =>
+      withLock(id, async () => {
+        cache.delete(id);
+        await events.purge(id);
+        await snapshots.remove(id);
       }),
   };
 }

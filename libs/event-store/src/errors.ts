@@ -1,14 +1,14 @@
 import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 
-/** Someone appended to the batch's lifecycle since we read it: reload, decide again. */
+/** Someone appended to the aggregate's guarded channel since we read it: reload, decide again. */
 export class ConcurrencyError extends Error {
   readonly code = 'conflict' as const;
   constructor(
-    readonly batchId: string,
+    readonly aggregateId: string,
     readonly expectedLastSeq: number,
     options?: ErrorOptions,
   ) {
-    super(`batch ${batchId} changed after sequence ${expectedLastSeq}`, options);
+    super(`${aggregateId} changed after sequence ${expectedLastSeq}`, options);
     this.name = 'ConcurrencyError';
   }
 }

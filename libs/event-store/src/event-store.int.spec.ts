@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { testNats, type TestNats } from '@batch/testing';
-import type { BatchEvent, EventOf } from '@batch/contracts';
+import { batchAggregate } from '@batch/batch-domain';
+import type { BatchEvent, EventOf, EventStream } from '@batch/contracts';
 import { createEventStore, type EventStore } from './event-store.js';
 import { ConcurrencyError } from './errors.js';
 import { createOutcomeCommitter } from './outcome-committer.js';
@@ -32,20 +33,22 @@ const completed = (batchId: string, item: number, attempt = 1): EventOf<'ItemCom
   data: { itemId: `i${item}`, conversationId: `c${item}`, attempt, durationMs: 1 },
 });
 
-async function all(iterable: AsyncIterable<StoredCommit>): Promise<StoredCommit[]> {
-  const commits: StoredCommit[] = [];
+type Commit = StoredCommit<BatchEvent, EventStream>;
+
+async function all(iterable: AsyncIterable<Commit>): Promise<Commit[]> {
+  const commits: Commit[] = [];
   for await (const commit of iterable) commits.push(commit);
   return commits;
 }
-const eventIds = (commits: StoredCommit[]) =>
+const eventIds = (commits: Commit[]) =>
   commits.flatMap((commit) => commit.events.map((event) => event.eventId));
 
 let nats: TestNats;
-let store: EventStore;
+let store: EventStore<BatchEvent, EventStream>;
 
 beforeAll(async () => {
   nats = await testNats();
-  store = await createEventStore(nats.nc, { names: nats.names });
+  store = await createEventStore(nats.nc, { aggregate: batchAggregate(nats.names) });
   await store.ensure();
 });
 afterAll(() => nats.close());
@@ -61,7 +64,7 @@ describe('the event store on JetStream', () => {
 
   it('brings an existing stream to a changed config', async () => {
     const changed = await createEventStore(nats.nc, {
-      names: nats.names,
+      aggregate: batchAggregate(nats.names),
       stream: { duplicateWindowMs: 60_000 },
     });
     await changed.ensure();
@@ -79,7 +82,7 @@ describe('the event store on JetStream', () => {
     await store.append(batchId, [paused(batchId)]);
     await store.append('other', [created('other')]);
     const commits = await all(store.read(batchId));
-    expect(commits.map((commit) => commit.stream)).toEqual(['lifecycle', 'items', 'lifecycle']);
+    expect(commits.map((commit) => commit.channel)).toEqual(['lifecycle', 'items', 'lifecycle']);
     expect(commits.map((commit) => commit.events.map((event) => event.type))).toEqual([
       ['BatchCreated'],
       ['ItemCompleted', 'ItemCompleted'],
@@ -155,7 +158,10 @@ describe('the event store on JetStream', () => {
       ),
     );
     const reader = await connect({ servers: nats.url, reconnectTimeWait: 10 });
-    const readerStore = await createEventStore(reader, { names: nats.names, readBufferBytes: 64 * 1024 });
+    const readerStore = await createEventStore(reader, {
+      aggregate: batchAggregate(nats.names),
+      readBufferBytes: 64 * 1024,
+    });
     const seen: number[] = [];
     let reconnected = false;
     for await (const commit of readerStore.read(batchId)) {
@@ -183,7 +189,10 @@ describe('the event store on JetStream', () => {
         ),
       ),
     );
-    const reader = await createEventStore(nats.nc, { names: nats.names, readBufferBytes: 16 * 1024 });
+    const reader = await createEventStore(nats.nc, {
+      aggregate: batchAggregate(nats.names),
+      readBufferBytes: 16 * 1024,
+    });
     const seen: number[] = [];
     for await (const commit of reader.read(batchId)) {
       seen.push(commit.seq);

@@ -6,9 +6,9 @@ import {
   type JetStreamManager,
 } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
-import type { BatchEvent, EventStream, Names } from '@batch/contracts';
-import { ensureStream } from '@batch/messaging';
-import { commitId, decodeCommit, encodeCommit, streamOfCommit, type StoredCommit } from './commit.js';
+import { ensureStream, traceHeaders } from '@batch/messaging';
+import type { AggregateType } from './aggregate-type.js';
+import { channelOfCommit, commitId, decodeCommit, encodeCommit, type StoredCommit } from './commit.js';
 import { CommitTooLargeError, ConcurrencyError, isWrongLastSequence } from './errors.js';
 import { defaultEventStreamSettings, eventStreamConfig, type EventStreamSettings } from './streams.js';
 
@@ -17,8 +17,8 @@ const READ_IDLE_MS = 1_000;
 
 export interface AppendOptions {
   /**
-   * Stream sequence of the batch's last lifecycle message as the decision saw it (0: none yet).
-   * Only for lifecycle commits: a later lifecycle append makes this one a ConcurrencyError.
+   * Stream sequence of the aggregate's last commit on its guarded channel as the decision saw it
+   * (0: none yet). Only for commits on that channel: a later one there makes this a ConcurrencyError.
    */
   expectedLastSeq?: number;
   /** Overrides the commit's derived Nats-Msg-Id. */
@@ -31,8 +31,9 @@ export interface AppendResult {
   duplicate: boolean;
 }
 
-export interface EventStore {
-  readonly names: Names;
+/** The log of one aggregate type: each aggregate's commits, appended and replayed by its id. */
+export interface EventStore<E, Channel extends string = string> {
+  readonly aggregate: AggregateType<E, Channel>;
   readonly maxCommitBytes: number;
   /** Creates or updates the stream; idempotent. */
   ensure(): Promise<void>;
@@ -40,18 +41,18 @@ export interface EventStore {
    * Appends events as one commit (one message). Returns once JetStream has stored it; start many
    * and await them together to pipeline.
    */
-  append(batchId: string, events: readonly BatchEvent[], options?: AppendOptions): Promise<AppendResult>;
+  append(id: string, events: readonly E[], options?: AppendOptions): Promise<AppendResult>;
   /**
-   * The batch's commits from `fromSeq` on, in stream order, up to the last one at the time of the
-   * call; `only` restricts the read to one of its two subjects.
+   * The aggregate's commits from `fromSeq` on, in stream order, up to the last one at the time of
+   * the call; `only` restricts the read to one of its channels.
    */
-  read(batchId: string, fromSeq?: number, only?: EventStream): AsyncIterable<StoredCommit>;
-  /** Removes every event of a batch (cleanup of ended batches). */
-  purge(batchId: string): Promise<number>;
+  read(id: string, fromSeq?: number, only?: Channel): AsyncIterable<StoredCommit<E, Channel>>;
+  /** Removes every event of an aggregate (cleanup of ended ones). */
+  purge(id: string): Promise<number>;
 }
 
-export interface EventStoreOptions {
-  names: Names;
+export interface EventStoreOptions<E, Channel extends string> {
+  aggregate: AggregateType<E, Channel>;
   stream?: Partial<EventStreamSettings>;
   /**
    * Bytes the replay asks for ahead of the fold. Bounded in bytes, not messages: a pull of many
@@ -60,40 +61,46 @@ export interface EventStoreOptions {
   readBufferBytes?: number;
 }
 
-export async function createEventStore(nc: NatsConnection, options: EventStoreOptions): Promise<EventStore> {
+export async function createEventStore<E, Channel extends string>(
+  nc: NatsConnection,
+  options: EventStoreOptions<E, Channel>,
+): Promise<EventStore<E, Channel>> {
   const settings = { ...defaultEventStreamSettings, ...options.stream };
-  const { names } = options;
+  const { aggregate } = options;
   const js: JetStreamClient = jetstream(nc);
   const jsm: JetStreamManager = await jetstreamManager(nc);
   const maxCommitBytes =
     Math.min(settings.maxMessageBytes, nc.info?.max_payload ?? settings.maxMessageBytes) - 1024;
   const readBufferBytes = options.readBufferBytes ?? 8 * 1024 * 1024;
 
-  async function append(batchId: string, events: readonly BatchEvent[], appendOptions: AppendOptions = {}) {
-    const stream = streamOfCommit(events);
-    if (events[0]!.batchId !== batchId)
-      throw new RangeError(`events of ${events[0]!.batchId} appended to ${batchId}`);
+  async function append(id: string, events: readonly E[], appendOptions: AppendOptions = {}) {
+    const channel = channelOfCommit(aggregate, events);
+    const owner = aggregate.idOf(events[0]!);
+    if (owner !== id) throw new RangeError(`events of ${owner} appended to ${id}`);
     const payload = encodeCommit(events);
     if (payload.length > maxCommitBytes) throw new CommitTooLargeError(payload.length, maxCommitBytes);
     const { expectedLastSeq } = appendOptions;
-    if (expectedLastSeq !== undefined && stream !== 'lifecycle')
-      throw new RangeError('an expected sequence guards lifecycle commits only');
+    if (expectedLastSeq !== undefined && channel !== aggregate.guarded)
+      throw new RangeError(`an expected sequence guards ${aggregate.guarded} commits only`);
+    // The commit carries the trace of what made it: a projection continues that trace.
+    const headers = traceHeaders();
     try {
-      const ack = await js.publish(names.eventSubject(batchId, stream), payload, {
-        msgID: appendOptions.msgId ?? commitId(events),
+      const ack = await js.publish(aggregate.subjectOf(id, channel), payload, {
+        msgID: appendOptions.msgId ?? commitId(aggregate, events),
+        ...(headers ? { headers } : {}),
         ...(expectedLastSeq === undefined ? {} : { expect: { lastSubjectSequence: expectedLastSeq } }),
       });
       return { seq: ack.seq, duplicate: ack.duplicate };
     } catch (error) {
-      if (isWrongLastSequence(error))
-        throw new ConcurrencyError(batchId, expectedLastSeq ?? 0, { cause: error });
+      if (isWrongLastSequence(error)) throw new ConcurrencyError(id, expectedLastSeq ?? 0, { cause: error });
       throw error;
     }
   }
 
-  async function* read(batchId: string, fromSeq = 1, only?: EventStream): AsyncGenerator<StoredCommit> {
-    const consumer = await js.consumers.get(names.eventsStream, {
-      filter_subjects: only ? names.eventSubject(batchId, only) : names.batchEvents(batchId),
+  async function* read(id: string, fromSeq = 1, only?: Channel): AsyncGenerator<StoredCommit<E, Channel>> {
+    const channelAt = channelBySubject(aggregate, id);
+    const consumer = await js.consumers.get(aggregate.streamName, {
+      filter_subjects: only ? aggregate.subjectOf(id, only) : aggregate.eventsOf(id),
       ...(fromSeq > 1 ? { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: fromSeq } : {}),
     });
     const { num_pending: pending } = await consumer.info(true);
@@ -101,7 +108,7 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
       pending === 0 ? undefined : await consumer.consume({ max_bytes: readBufferBytes, expires: 2_000 });
     // Events purged while they were read (a cleanup) never come: when nothing has arrived for a
     // while, ask the consumer whether anything is left to deliver, rather than wait forever and hold
-    // up every later call on the batch.
+    // up every later call on the aggregate.
     let lastSeq = 0;
     let waitingSince = Date.now();
     let caller = false;
@@ -123,8 +130,8 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
         caller = true;
         yield {
           seq: message.seq,
-          stream: message.subject.endsWith('.lifecycle') ? 'lifecycle' : 'items',
-          events: decodeCommit(message.data),
+          channel: channelAt(message.subject),
+          events: decodeCommit<E>(message.data),
         };
         caller = false;
         waitingSince = Date.now();
@@ -138,17 +145,30 @@ export async function createEventStore(nc: NatsConnection, options: EventStoreOp
     }
   }
 
-  async function purge(batchId: string): Promise<number> {
-    const { purged } = await jsm.streams.purge(names.eventsStream, { filter: names.batchEvents(batchId) });
+  async function purge(id: string): Promise<number> {
+    const { purged } = await jsm.streams.purge(aggregate.streamName, { filter: aggregate.eventsOf(id) });
     return purged;
   }
 
   return {
-    names,
+    aggregate,
     maxCommitBytes,
-    ensure: () => ensureStream(jsm, eventStreamConfig(names, settings)),
+    ensure: () => ensureStream(jsm, eventStreamConfig(aggregate, settings)),
     append,
     read,
     purge,
+  };
+}
+
+/** Tells which of one aggregate's channels a message's subject is. */
+function channelBySubject<Channel extends string>(
+  aggregate: AggregateType<unknown, Channel>,
+  id: string,
+): (subject: string) => Channel {
+  const bySubject = new Map(aggregate.channels.map((channel) => [aggregate.subjectOf(id, channel), channel]));
+  return (subject) => {
+    const channel = bySubject.get(subject);
+    if (channel === undefined) throw new RangeError(`${subject} is not a channel of ${id}`);
+    return channel;
   };
 }

@@ -1,4 +1,5 @@
 export * from './aggregate-store.js';
+export type { AggregateType } from './aggregate-type.js';
 export { commitId, planCommits, type StoredCommit } from './commit.js';
 export * from './errors.js';
 export * from './event-store.js';

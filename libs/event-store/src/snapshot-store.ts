@@ -4,7 +4,10 @@ import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { isWrongLastSequence } from './errors.js';
 
-/** What a snapshot covers: the state after the commit at `seq`, and the lifecycle sequence then. */
+/**
+ * What a snapshot covers: the state after the commit at `seq`, and the sequence then of the last
+ * commit on the aggregate's guarded channel (named for the batch's lifecycle, as stored heads are).
+ */
 export interface SnapshotVersion {
   seq: number;
   lifecycleSeq: number;
@@ -16,9 +19,13 @@ export interface StoredSnapshot<T> extends SnapshotVersion {
 
 export interface SnapshotStore {
   /** Stores a state already serialized to JSON (taken synchronously, so no later event leaks into it). */
-  save(batchId: string, version: SnapshotVersion, json: string): Promise<{ bytes: number; chunks: number }>;
-  load<T>(batchId: string): Promise<StoredSnapshot<T> | undefined>;
-  remove(batchId: string): Promise<void>;
+  save(
+    aggregateId: string,
+    version: SnapshotVersion,
+    json: string,
+  ): Promise<{ bytes: number; chunks: number }>;
+  load<T>(aggregateId: string): Promise<StoredSnapshot<T> | undefined>;
+  remove(aggregateId: string): Promise<void>;
 }
 
 interface Head extends SnapshotVersion {
@@ -35,8 +42,9 @@ export interface SnapshotStoreOptions {
   chunkBytes?: number;
 }
 
-const headKey = (batchId: string) => `${batchId}.head`;
-const chunkKey = (batchId: string, head: Pick<Head, 'id'>, index: number) => `${batchId}.${head.id}.${index}`;
+const headKey = (aggregateId: string) => `${aggregateId}.head`;
+const chunkKey = (aggregateId: string, head: Pick<Head, 'id'>, index: number) =>
+  `${aggregateId}.${head.id}.${index}`;
 
 /**
  * Snapshots in a JetStream KV bucket, gzip-compressed JSON split over as many values as it needs.
@@ -54,8 +62,8 @@ export async function createSnapshotStore(
     maxValueSize: chunkBytes + 1024,
   });
 
-  async function readHead(batchId: string): Promise<{ head?: Head; revision: number }> {
-    const entry = await kv.get(headKey(batchId));
+  async function readHead(aggregateId: string): Promise<{ head?: Head; revision: number }> {
+    const entry = await kv.get(headKey(aggregateId));
     if (!entry) return { revision: 0 };
     return {
       head: entry.operation === 'PUT' && entry.length > 0 ? (entry.json() as Head) : undefined,
@@ -63,15 +71,15 @@ export async function createSnapshotStore(
     };
   }
 
-  async function dropChunks(batchId: string, head: Head): Promise<void> {
+  async function dropChunks(aggregateId: string, head: Head): Promise<void> {
     await Promise.all(
-      Array.from({ length: head.chunks }, (_, index) => kv.purge(chunkKey(batchId, head, index))),
+      Array.from({ length: head.chunks }, (_, index) => kv.purge(chunkKey(aggregateId, head, index))),
     );
   }
 
   return {
-    async save(batchId, version, json) {
-      const { head: previous, revision } = await readHead(batchId);
+    async save(aggregateId, version, json) {
+      const { head: previous, revision } = await readHead(aggregateId);
       if (previous && previous.seq >= version.seq) return { bytes: 0, chunks: 0 };
       const packed = gzipSync(json, { level: constants.Z_BEST_SPEED });
       const chunks = Math.max(1, Math.ceil(packed.length / chunkBytes));
@@ -84,28 +92,28 @@ export async function createSnapshotStore(
       await Promise.all(
         Array.from({ length: chunks }, (_, index) =>
           kv.put(
-            chunkKey(batchId, head, index),
+            chunkKey(aggregateId, head, index),
             packed.subarray(index * chunkBytes, (index + 1) * chunkBytes),
           ),
         ),
       );
       try {
         // Compare-and-set: a replica that saved a newer snapshot meanwhile keeps the head.
-        await kv.put(headKey(batchId), JSON.stringify(head), { previousSeq: revision });
+        await kv.put(headKey(aggregateId), JSON.stringify(head), { previousSeq: revision });
       } catch (error) {
-        await dropChunks(batchId, head);
+        await dropChunks(aggregateId, head);
         if (isWrongLastSequence(error)) return { bytes: 0, chunks: 0 };
         throw error;
       }
-      if (previous) await dropChunks(batchId, previous);
+      if (previous) await dropChunks(aggregateId, previous);
       return { bytes: packed.length, chunks };
     },
 
-    async load<T>(batchId: string) {
-      const { head } = await readHead(batchId);
+    async load<T>(aggregateId: string) {
+      const { head } = await readHead(aggregateId);
       if (!head) return undefined;
       const parts = await Promise.all(
-        Array.from({ length: head.chunks }, (_, index) => kv.get(chunkKey(batchId, head, index))),
+        Array.from({ length: head.chunks }, (_, index) => kv.get(chunkKey(aggregateId, head, index))),
       );
       if (parts.some((part) => !part || part.operation !== 'PUT')) return undefined;
       const packed = Buffer.concat(parts.map((part) => part!.value));
@@ -113,10 +121,10 @@ export async function createSnapshotStore(
       return { seq: head.seq, lifecycleSeq: head.lifecycleSeq, state };
     },
 
-    async remove(batchId) {
-      const { head } = await readHead(batchId);
-      if (head) await dropChunks(batchId, head);
-      await kv.purge(headKey(batchId));
+    async remove(aggregateId) {
+      const { head } = await readHead(aggregateId);
+      if (head) await dropChunks(aggregateId, head);
+      await kv.purge(headKey(aggregateId));
     },
   };
 }

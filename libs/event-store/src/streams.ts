@@ -1,6 +1,6 @@
 import { DiscardPolicy, RetentionPolicy, StorageType } from '@nats-io/jetstream';
-import type { Names } from '@batch/contracts';
 import type { NamedStreamConfig } from '@batch/messaging';
+import type { AggregateType } from './aggregate-type.js';
 
 /** The knobs of the event stream; everything else about it is fixed here. */
 export interface EventStreamSettings {
@@ -21,11 +21,14 @@ export const defaultEventStreamSettings: EventStreamSettings = {
 
 const nanos = (ms: number) => ms * 1_000_000;
 
-/** The append-only log: kept forever (until a batch is cleaned up), never discarding. */
-export function eventStreamConfig(names: Names, settings: EventStreamSettings): NamedStreamConfig {
+/** The append-only log of one aggregate type: kept forever (until an aggregate is cleaned up), never discarding. */
+export function eventStreamConfig(
+  aggregate: Pick<AggregateType<unknown>, 'streamName' | 'allEvents'>,
+  settings: EventStreamSettings,
+): NamedStreamConfig {
   return {
-    name: names.eventsStream,
-    subjects: [names.allEvents],
+    name: aggregate.streamName,
+    subjects: [aggregate.allEvents],
     retention: RetentionPolicy.Limits,
     storage: settings.storage === 'file' ? StorageType.File : StorageType.Memory,
     num_replicas: settings.replicas,

@@ -3,3 +3,4 @@ export * from './request-reply.js';
 export * from './work-message.js';
 export * from './work-stream.js';
 export * from './connection-status.js';
+export * from './trace-context.js';

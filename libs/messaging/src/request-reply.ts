@@ -1,6 +1,7 @@
 import { errors, type Msg, type NatsConnection, type Subscription } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import { validate, type CommandError, type Reply } from '@batch/contracts';
+import { inSpan, SpanKind, traceContextOf, traceHeaders } from './trace-context.js';
 
 export interface Route {
   subject: string;
@@ -48,7 +49,11 @@ export function serveRequests(nc: NatsConnection, routes: Route[], options: Serv
     nc.subscribe(route.subject, {
       queue: options.queue,
       callback: (error, message) => {
-        if (!error) void answer(route, message, options);
+        if (error) return;
+        const parent = traceContextOf(message.headers);
+        void inSpan(`serve ${route.subject}`, { parent, kind: SpanKind.SERVER }, () =>
+          answer(route, message, options),
+        );
       },
     }),
   );
@@ -72,7 +77,11 @@ export async function requestEncoded<R>(
   timeoutMs = 30_000,
 ): Promise<Reply<R>> {
   try {
-    const message = await nc.request(subject, payload, { timeout: timeoutMs });
+    const headers = traceHeaders();
+    const message = await nc.request(subject, payload, {
+      timeout: timeoutMs,
+      ...(headers ? { headers } : {}),
+    });
     return message.json<Reply<R>>();
   } catch (error) {
     if (

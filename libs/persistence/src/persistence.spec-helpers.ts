@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { jetstreamManager } from '@nats-io/jetstream';
 import type { DataSource } from 'typeorm';
 import {
+  batchAggregate,
   batchDecider,
   fold,
   initialState,
@@ -28,8 +29,8 @@ export interface TestPersistence {
   nats: TestNats;
   db: TestDatabase;
   ds: DataSource;
-  events: EventStore;
-  aggregates: AggregateStore<BatchState, BatchCommand>;
+  events: EventStore<BatchEvent>;
+  aggregates: AggregateStore<BatchState, BatchCommand, BatchEvent>;
   /** The stream's last sequence: what a projector must reach to have seen everything appended. */
   lastSeq(): Promise<number>;
   close(): Promise<void>;
@@ -40,7 +41,7 @@ export async function testPersistence(): Promise<TestPersistence> {
   const db = await testDatabase();
   const ds = await createDataSource({ url: db.url, schema: db.schema });
   await runMigrations(ds);
-  const events = await createEventStore(nats.nc, { names: nats.names });
+  const events = await createEventStore(nats.nc, { aggregate: batchAggregate(nats.names) });
   await events.ensure();
   const snapshots = await createSnapshotStore(nats.nc, { bucket: nats.names.snapshotBucket });
   const aggregates = createAggregateStore({ events, snapshots, decider: batchDecider, snapshotEvery: 1e9 });
@@ -134,7 +135,7 @@ export const failedOutcome = (
 
 /** Appends events in commits of `perCommit`, all in flight at once (each commit gets its own id). */
 export async function appendInCommits(
-  store: EventStore,
+  store: EventStore<BatchEvent>,
   batchId: string,
   events: readonly BatchEvent[],
   perCommit: number,
@@ -147,14 +148,14 @@ export async function appendInCommits(
 }
 
 /** Every event of a batch, in order, as its log holds them. */
-export async function eventsOf(store: EventStore, batchId: string): Promise<BatchEvent[]> {
+export async function eventsOf(store: EventStore<BatchEvent>, batchId: string): Promise<BatchEvent[]> {
   const events: BatchEvent[] = [];
   for await (const commit of store.read(batchId)) events.push(...commit.events);
   return events;
 }
 
 /** The batch as the domain folds it from its whole log. */
-export async function domainState(store: EventStore, batchId: string): Promise<Batch> {
+export async function domainState(store: EventStore<BatchEvent>, batchId: string): Promise<Batch> {
   const state = fold(await eventsOf(store, batchId), initialState());
   if (state.status === 'empty') throw new Error(`no batch ${batchId} in the log`);
   return state;

@@ -9,3 +9,4 @@ export * from './test-nats.js';
 export * from './service-process.js';
 export * from './event-watcher.js';
 export * from './chaos.js';
+export * from './otlp-receiver.js';

@@ -34,6 +34,8 @@ export interface Platform {
   database: TestDatabase;
   watcher: EventWatcher;
   baseUrl: string;
+  /** The gateway at `baseUrl`. */
+  gatewayProcess: ServiceProcess;
   env(extra?: Record<string, string>): Record<string, string>;
   orchestrator: ServiceProcess;
   /** Starts an orchestrator again after a test stopped or killed it. */
@@ -75,7 +77,11 @@ export async function call<T>(
   };
 }
 
-export async function startPlatform(workerEnv: Record<string, string> = {}): Promise<Platform> {
+/** The three services on test servers; `workerEnv` goes to the worker, `everyService` to all of them. */
+export async function startPlatform(
+  workerEnv: Record<string, string> = {},
+  everyService: Record<string, string> = {},
+): Promise<Platform> {
   const nats = await testNats();
   const database = await testDatabase();
   const processes: ServiceProcess[] = [];
@@ -85,6 +91,7 @@ export async function startPlatform(workerEnv: Record<string, string> = {}): Pro
     DATABASE_URL: database.url,
     DATABASE_SCHEMA: database.schema,
     AUTH_JWT_SECRET: SECRET,
+    ...everyService,
     ...extra,
   });
   const orchestrator = await startService('batch-orchestrator', env());
@@ -97,12 +104,13 @@ export async function startPlatform(workerEnv: Record<string, string> = {}): Pro
     processes.push(process);
     return { baseUrl: `http://127.0.0.1:${port}`, process };
   };
-  const { baseUrl } = await gateway();
+  const { baseUrl, process: gatewayProcess } = await gateway();
   const platform: Platform = {
     nats,
     database,
     watcher,
     baseUrl,
+    gatewayProcess,
     env,
     orchestrator,
     restartOrchestrator: async () => {

@@ -8,12 +8,14 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** Every log line it printed so far. */
   lines: string[];
+  /** Where its /healthz, /readyz and /metrics answer (the gateway: its own URL). */
+  opsUrl?: string;
   /** Resolves with the first line (printed before or after the call) that contains `text`. */
   waitForLine(text: string, timeoutMs?: number): Promise<string>;
   /** SIGKILL: no shutdown hook runs, like a crash. Resolves once the process is gone. */
   kill(): Promise<void>;
-  /** SIGTERM and wait. */
-  stop(): Promise<void>;
+  /** SIGTERM and wait; resolves with its exit code (null when a signal ended it). */
+  stop(): Promise<number | null>;
 }
 
 const exited = (child: ChildProcess) =>
@@ -35,12 +37,14 @@ export async function startService(
     ['--conditions=@batch/source', '--import', '@swc-node/register/esm-register', `apps/${name}/src/main.ts`],
     {
       cwd: repositoryRoot,
-      env: { ...process.env, LOG_LEVEL: 'info', ...env },
+      // Any free ops port, unless the test names one: several workers run side by side.
+      env: { ...process.env, LOG_LEVEL: 'info', OPS_PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );
   const lines: string[] = [];
   const listeners = new Set<(line: string) => void>();
+  let readyLine = '';
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`${name} not ready after ${readyTimeoutMs} ms:\n${lines.join('\n')}`)),
@@ -50,7 +54,8 @@ export async function startService(
       createInterface({ input: stream }).on('line', (line) => {
         lines.push(line);
         listeners.forEach((listener) => listener(line));
-        if (line.includes(`${name} ready`)) {
+        if (line.includes(`${name} ready`) && !readyLine) {
+          readyLine = line;
           clearTimeout(timer);
           resolve();
         }
@@ -77,9 +82,11 @@ export async function startService(
       };
       listeners.add(listener);
     });
+  const { opsPort } = JSON.parse(readyLine) as { opsPort?: number };
   return {
     child,
     lines,
+    ...(opsPort === undefined ? {} : { opsUrl: `http://127.0.0.1:${opsPort}` }),
     waitForLine,
     kill: async () => {
       child.kill('SIGKILL');
@@ -88,6 +95,7 @@ export async function startService(
     stop: async () => {
       child.kill('SIGTERM');
       await exited(child);
+      return child.exitCode;
     },
   };
 }

@@ -1,13 +1,15 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable } from '@nestjs/common';
+import { context } from '@opentelemetry/api';
 import { ulid } from 'ulid';
-import { DomainError, exists, type BatchCommand, type CommandMetadata } from '@batch/batch-domain';
+import { DomainError, exists, type BatchCommand } from '@batch/batch-domain';
 import type { OrchestratorCommand } from '@batch/contracts';
 import { deleteBatchRows, endedBatchIds } from '@batch/persistence';
 import { DispatcherService } from '../dispatch/dispatcher.service.js';
-import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
 import { ProjectorService } from '../projections/projector.service.js';
 import { viewOf, type BatchView } from './batch-view.js';
+import { commandMetadata, DATA_SOURCE, LOGGER, type Logger } from '@batch/platform';
+import { AGGREGATES, type BatchAggregates } from '../infrastructure/stores.js';
+import type { DataSource } from 'typeorm';
 
 type Owned = { userId: string; batchId: string };
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -18,24 +20,19 @@ const COMMAND_CATCH_UP_MS = 10_000;
 @Injectable()
 export class BatchCommandsService {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(AGGREGATES) private readonly aggregates: BatchAggregates,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly dispatcher: DispatcherService,
     private readonly projections: ProjectorService,
   ) {}
 
-  private metadata(requestedBy?: string): CommandMetadata {
-    return {
-      now: new Date().toISOString(),
-      newEventId: () => randomUUID(),
-      ...(requestedBy ? { requestedBy } : {}),
-    };
-  }
-
   private async decide(batchId: string, command: BatchCommand): Promise<BatchView> {
-    const { aggregates } = this.runtime;
+    const { aggregates } = this;
     const handled = await aggregates.handle(batchId, command);
+    this.logger.debug({ batchId, command: command.type, events: handled.events.length }, 'decided');
     const { state } = await aggregates.load(batchId);
-    this.dispatcher.wake(batchId);
+    this.dispatcher.wake(batchId, context.active());
     if (!exists(state)) throw new DomainError('not_found', `batch ${batchId} not found`);
     return viewOf(state, handled.events.at(-1)?.occurredAt ?? null);
   }
@@ -53,38 +50,38 @@ export class BatchCommandsService {
         autoStart: request.autoStart,
         ...(request.totalItems === undefined ? {} : { totalItems: request.totalItems }),
       },
-      metadata: this.metadata(request.userId),
+      metadata: commandMetadata(request.userId),
     });
   }
 
   addItems({ userId, batchId, items }: OrchestratorCommand<'add-items'>): Promise<BatchView> {
-    return this.decide(batchId, { type: 'AddItems', data: { items }, metadata: this.metadata(userId) });
+    return this.decide(batchId, { type: 'AddItems', data: { items }, metadata: commandMetadata(userId) });
   }
 
   start({ userId, batchId }: Owned): Promise<BatchView> {
-    return this.decide(batchId, { type: 'StartBatch', data: {}, metadata: this.metadata(userId) });
+    return this.decide(batchId, { type: 'StartBatch', data: {}, metadata: commandMetadata(userId) });
   }
 
   pause({ userId, batchId, reason }: OrchestratorCommand<'pause'>): Promise<BatchView> {
-    return this.decide(batchId, { type: 'PauseBatch', data: { reason }, metadata: this.metadata(userId) });
+    return this.decide(batchId, { type: 'PauseBatch', data: { reason }, metadata: commandMetadata(userId) });
   }
 
   resume({ userId, batchId, configOverrides }: OrchestratorCommand<'resume'>): Promise<BatchView> {
     const data = configOverrides ? { configOverrides } : {};
-    return this.decide(batchId, { type: 'ResumeBatch', data, metadata: this.metadata(userId) });
+    return this.decide(batchId, { type: 'ResumeBatch', data, metadata: commandMetadata(userId) });
   }
 
   cancel({ userId, batchId }: Owned): Promise<BatchView> {
-    return this.decide(batchId, { type: 'CancelBatch', data: {}, metadata: this.metadata(userId) });
+    return this.decide(batchId, { type: 'CancelBatch', data: {}, metadata: commandMetadata(userId) });
   }
 
   retryFailed({ userId, batchId }: Owned): Promise<BatchView> {
-    return this.decide(batchId, { type: 'RetryFailedItems', data: {}, metadata: this.metadata(userId) });
+    return this.decide(batchId, { type: 'RetryFailedItems', data: {}, metadata: commandMetadata(userId) });
   }
 
   async discard({ userId, batchId }: Owned): Promise<{ batch_id: string; discarded: true }> {
-    const { aggregates } = this.runtime;
-    await aggregates.handle(batchId, { type: 'DiscardBatch', data: {}, metadata: this.metadata(userId) });
+    const { aggregates } = this;
+    await aggregates.handle(batchId, { type: 'DiscardBatch', data: {}, metadata: commandMetadata(userId) });
     await aggregates.forget(batchId);
     return { batch_id: batchId, discarded: true };
   }
@@ -99,7 +96,7 @@ export class BatchCommandsService {
 
   /** Removes events, snapshots and rows of batches that ended more than `daysOld` days ago. */
   async cleanup({ userId, daysOld }: OrchestratorCommand<'cleanup'>): Promise<{ cleaned_count: number }> {
-    const { ds, aggregates } = this.runtime;
+    const { ds, aggregates } = this;
     // The read model decides what ended when: it must hold every event stored so far.
     await this.projections.caughtUpWithLog(COMMAND_CATCH_UP_MS);
     const batchIds = await endedBatchIds(ds, { olderThan: new Date(Date.now() - daysOld * DAY_MS), userId });

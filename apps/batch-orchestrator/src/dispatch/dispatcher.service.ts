@@ -10,20 +10,47 @@ import {
   type BatchState,
   type WorkItem,
 } from '@batch/batch-domain';
-import { chunkByBytes, jsonBytes, type ItemSpec } from '@batch/contracts';
+import { chunkByBytes, jsonBytes, type BatchEvent, type ItemSpec } from '@batch/contracts';
 import { isConcurrencyError } from '@batch/event-store';
 import { runningBatchIds } from '@batch/persistence';
 import {
   ensureBatchWorkConsumer,
   removeBatchWorkConsumer,
+  traceHeaders,
   type WorkItemSpec,
   type WorkMessage,
 } from '@batch/messaging';
-import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
+import type { Context } from '@opentelemetry/api';
 import { ProjectorService } from '../projections/projector.service.js';
 import { dispatchLease, type DispatchLease } from './dispatch-lease.js';
 import { loadItemSpecs } from './item-catalog.js';
 import { queuedWork } from './work-in-flight.js';
+import {
+  commandMetadata,
+  DATA_SOURCE,
+  JETSTREAM,
+  JETSTREAM_MANAGER,
+  LOGGER,
+  NAMES,
+  NATS,
+  SETTINGS,
+  type Logger,
+} from '@batch/platform';
+import {
+  EVENT_STORE,
+  AGGREGATES,
+  LEASES,
+  WORK_SETTINGS,
+  type BatchAggregates,
+} from '../infrastructure/stores.js';
+import type { OrchestratorConfig } from '../config/orchestrator.config.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { Names } from '@batch/contracts';
+import type { DataSource } from 'typeorm';
+import type { EventStore } from '@batch/event-store';
+import type { KV } from '@nats-io/kv';
+import type { WorkSettings } from '@batch/messaging';
 
 interface Dispatch {
   batchId: string;
@@ -34,6 +61,8 @@ interface Dispatch {
   adopted: boolean;
   /** When the batch's work consumer was last made sure of. */
   consumerEnsuredAt: number;
+  /** The trace of the last command that woke the batch: its work messages carry it to the workers. */
+  trace?: Context;
   specs?: ItemSpec[];
   scheduled?: NodeJS.Timeout;
   passing: boolean;
@@ -95,14 +124,31 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   private recovery?: NodeJS.Timeout;
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(NAMES) private readonly names: Names,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SETTINGS) private readonly config: OrchestratorConfig,
+    @Inject(EVENT_STORE) private readonly events: EventStore<BatchEvent>,
+    @Inject(AGGREGATES) private readonly aggregates: BatchAggregates,
+    @Inject(LEASES) private readonly leases: KV,
+    @Inject(WORK_SETTINGS) private readonly work: WorkSettings,
     private readonly projections: ProjectorService,
   ) {
-    this.lease = dispatchLease(runtime.leases, runtime.config.ORCHESTRATOR_REPLICA_ID);
+    this.lease = dispatchLease(this.leases, this.config.ORCHESTRATOR_REPLICA_ID);
+  }
+
+  /** Items handed to workers and not yet settled, over the batches this replica dispatches. */
+  inFlightItems(): number {
+    let items = 0;
+    for (const dispatch of this.dispatches.values()) items += dispatch.inFlight.size;
+    return items;
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { nc, names, config } = this.runtime;
+    const { nc, names, config } = this;
     const prefix = names.allEvents.slice(0, -1);
     this.subscription = nc.subscribe(names.allEvents, {
       callback: (error, message) => {
@@ -120,13 +166,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     this.recovery = setInterval(
       () =>
         void this.recover().catch((error: unknown) =>
-          this.runtime.logger.warn({ err: error }, 'periodic recovery failed'),
+          this.logger.warn({ err: error }, 'periodic recovery failed'),
         ),
       RECOVERY_EVERY_MS,
     );
     const { recovered_count } = await this.recover();
-    this.runtime.logger.info(
-      { recovered: recovered_count, replica: this.runtime.config.ORCHESTRATOR_REPLICA_ID },
+    this.logger.info(
+      { recovered: recovered_count, replica: this.config.ORCHESTRATOR_REPLICA_ID },
       'dispatcher started',
     );
     // Batches started just before a crash may not be in the read model yet: look again once it has caught up.
@@ -134,7 +180,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       .caughtUpWithLog(RECOVERY_CATCH_UP_MS)
       .then(() => this.recover())
       .catch((error: unknown) =>
-        this.runtime.logger.warn({ err: error }, 'recovery after the projection caught up failed'),
+        this.logger.warn({ err: error }, 'recovery after the projection caught up failed'),
       );
   }
 
@@ -148,7 +194,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** Looks at a batch again soon: dispatch more, stop, or complete it. */
-  wake(batchId: string): void {
+  wake(batchId: string, trace?: Context): void {
     let dispatch = this.dispatches.get(batchId);
     if (!dispatch) {
       dispatch = {
@@ -165,6 +211,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       };
       this.dispatches.set(batchId, dispatch);
     }
+    if (trace) dispatch.trace = trace;
     if (dispatch.passing) dispatch.again = true;
     else
       dispatch.scheduled ??= setTimeout(
@@ -179,7 +226,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * batch and purging its work left it there, and the pass purges it now.
    */
   async recover(userId?: string): Promise<{ recovered_count: number; failed_count: number }> {
-    const { ds, jsm, names } = this.runtime;
+    const { ds, jsm, names } = this;
     const running = await runningBatchIds(ds, userId);
     running.forEach((batchId) => this.wake(batchId));
     if (userId === undefined) {
@@ -215,7 +262,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * user to see; an unreachable server is waited out however long it takes.
    */
   private async failed(dispatch: Dispatch, error: unknown): Promise<void> {
-    const { logger, config } = this.runtime;
+    const { logger, config } = this;
     const { batchId } = dispatch;
     dispatch.failures++;
     if (error instanceof WorkRefusedError) dispatch.refusals++;
@@ -235,10 +282,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const reason = `dispatch failed ${dispatch.refusals} times: ${(error as Error).message}`.slice(0, 500);
     logger.error({ err: error, batchId }, 'dispatch keeps failing; pausing the batch');
     try {
-      await this.runtime.aggregates.handle(batchId, {
+      await this.aggregates.handle(batchId, {
         type: 'PauseBatch',
         data: { reason },
-        metadata: { now: new Date().toISOString(), newEventId: () => randomUUID() },
+        metadata: commandMetadata(),
       });
     } catch (pauseError) {
       if (!isDomainError(pauseError) && !isConcurrencyError(pauseError)) {
@@ -256,7 +303,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async dispatchMore(dispatch: Dispatch): Promise<void> {
-    const { aggregates, jsm, names } = this.runtime;
+    const { aggregates, jsm, names } = this;
     const { batchId } = dispatch;
     if (!(await this.lease.hold(batchId))) return void this.dispatches.delete(batchId);
     // The queue is read before the state: an item settled in between is seen settled, never sent twice.
@@ -271,21 +318,21 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }
     if (state.items.pending === 0) return this.complete(dispatch);
 
-    const window = this.runtime.config.DISPATCH_WINDOW;
+    const window = this.config.DISPATCH_WINDOW;
     const free = window - dispatch.inFlight.size;
     if (free < window / 4 && free < state.items.pending) return;
     const plan = planDispatch(state, { inFlight: dispatch.inFlight, limit: free, cursor: dispatch.cursor });
     if (plan.items.length === 0) return;
-    dispatch.specs ??= await loadItemSpecs(this.runtime.events, batchId);
+    dispatch.specs ??= await loadItemSpecs(this.events, batchId);
     await this.ensureConsumer(dispatch);
-    this.runtime.logger.debug({ batchId, from: plan.items[0]?.id, items: plan.items.length }, 'dispatching');
+    this.logger.debug({ batchId, from: plan.items[0]?.id, items: plan.items.length }, 'dispatching');
     await this.publish(state, version.lifecycleSeq, dispatch, plan.items);
     dispatch.cursor = plan.cursor;
   }
 
   private async ensureConsumer(dispatch: Dispatch): Promise<void> {
     if (Date.now() - dispatch.consumerEnsuredAt < ENSURE_CONSUMER_EVERY_MS) return;
-    const { jsm, names, work } = this.runtime;
+    const { jsm, names, work } = this;
     await ensureBatchWorkConsumer(jsm, names, dispatch.batchId, work);
     dispatch.consumerEnsuredAt = Date.now();
   }
@@ -302,7 +349,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     dispatch: Dispatch,
     items: WorkItem[],
   ): Promise<void> {
-    const { js, nc, names, config } = this.runtime;
+    const { js, nc, names, config } = this;
     const specs = dispatch.specs!;
     const envelope = { batchId: state.batchId, userId: state.userId, config: state.config, lifecycleSeq };
     const budget =
@@ -317,12 +364,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         chunk.slice(index * config.ITEMS_PER_WORK_MESSAGE, (index + 1) * config.ITEMS_PER_WORK_MESSAGE),
       ),
     );
+    const headers = traceHeaders(undefined, dispatch.trace);
     const sent = await Promise.allSettled(
       messages.map(async (messageItems) => {
         const message: WorkMessage = { ...envelope, items: messageItems };
         // A fresh id per message: a purged message's id must not make JetStream drop its replacement.
         await js.publish(names.work(state.batchId), encoder.encode(JSON.stringify(message)), {
           msgID: randomUUID(),
+          ...(headers ? { headers } : {}),
         });
         messageItems.forEach((item) => dispatch.inFlight.set(item.id, item.attempt));
       }),
@@ -342,7 +391,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * overrides, before the queue was purged) is purged and sent again in the batch's current config.
    */
   private async adopt(dispatch: Dispatch, state: Batch, queued: WorkMessage[]): Promise<void> {
-    const { jsm, names, logger } = this.runtime;
+    const { jsm, names, logger } = this;
     dispatch.inFlight.clear();
     const current = JSON.stringify(state.config);
     if (queued.some((work) => JSON.stringify(work.config) !== current)) {
@@ -361,7 +410,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * batches lose their snapshot and their work consumer.
    */
   private async halt(dispatch: Dispatch, state: BatchState): Promise<void> {
-    const { jsm, names } = this.runtime;
+    const { jsm, names } = this;
     if (state.status === 'cancelled')
       await jsm.streams.purge(names.workStream, { filter: names.work(dispatch.batchId) });
     if (
@@ -375,18 +424,18 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   private async forget(dispatch: Dispatch): Promise<void> {
-    const { jsm, names, aggregates } = this.runtime;
+    const { jsm, names, aggregates } = this;
     await aggregates.forget(dispatch.batchId);
     await removeBatchWorkConsumer(jsm, names, dispatch.batchId);
   }
 
   private async complete(dispatch: Dispatch): Promise<void> {
-    const { aggregates, logger } = this.runtime;
+    const { aggregates, logger } = this;
     try {
       const handled = await aggregates.handle(dispatch.batchId, {
         type: 'CompleteBatch',
         data: {},
-        metadata: { now: new Date().toISOString(), newEventId: () => randomUUID() },
+        metadata: commandMetadata(),
       });
       logger.info({ batchId: dispatch.batchId, outcome: handled.events[0]?.type }, 'batch ended');
     } catch (error) {

@@ -1,4 +1,4 @@
-import type { ItemSpec } from '@batch/contracts';
+import type { BatchEvent, ItemSpec } from '@batch/contracts';
 import type { EventStore } from '@batch/event-store';
 
 /**
@@ -6,7 +6,7 @@ import type { EventStore } from '@batch/event-store';
  * added before a batch starts, so they lead its items subject and the read stops at the first
  * outcome instead of replaying the whole batch.
  */
-export async function loadItemSpecs(events: EventStore, batchId: string): Promise<ItemSpec[]> {
+export async function loadItemSpecs(events: EventStore<BatchEvent>, batchId: string): Promise<ItemSpec[]> {
   const specs: ItemSpec[] = [];
   const seen = new Set<string>();
   for await (const commit of events.read(batchId, 1, 'items')) {

@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { createBatchProjector } from '@batch/persistence';
-import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
+import { DATA_SOURCE, JETSTREAM_MANAGER, LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Names } from '@batch/contracts';
+import type { DataSource } from 'typeorm';
 
 /** Keeps the Postgres read models (batches, batch_items) up with the event log. */
 @Injectable()
@@ -10,21 +14,29 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   /** Reads waiting for the stream's last sequence, and whether a lookup is under way. */
   private readonly waitingForLastSeq: ((seq: number) => void)[] = [];
   private lookingUp = false;
+  /** The stream sequence the read models hold everything up to. */
+  private appliedSeq = 0;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: OrchestratorRuntime) {
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(NAMES) private readonly names: Names,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {
     this.projector = createBatchProjector({
-      ds: runtime.ds,
-      nc: runtime.nc,
-      names: runtime.names,
-      onError: (error) =>
-        runtime.logger.warn({ err: error }, 'projection failed; retrying from its checkpoint'),
+      ds: this.ds,
+      nc: this.nc,
+      names: this.names,
+      onApplied: (applied) => void (this.appliedSeq = applied.seq),
+      onError: (error) => this.logger.warn({ err: error }, 'projection failed; retrying from its checkpoint'),
       onRefused: ({ kind, seq, subject, reason }) =>
         kind === 'set-aside'
-          ? runtime.logger.error(
+          ? this.logger.error(
               { seq, subject, reason },
               'projection set a commit aside (table projection_set_aside); the log goes on',
             )
-          : runtime.logger.warn(
+          : this.logger.warn(
               { seq, subject, reason },
               'projection stored a commit with refused text replaced',
             ),
@@ -45,6 +57,11 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     ]).finally(() => timer.abort());
   }
 
+  /** Commits stored in the log and not yet in the read models. */
+  async lag(): Promise<number> {
+    return Math.max(0, (await this.lastSeq()) - this.appliedSeq);
+  }
+
   /**
    * The events stream's last sequence, from a lookup that started after this call: reads arriving
    * together share one lookup (one STREAM.INFO each cost ~15% of the orchestrator's CPU under read
@@ -60,8 +77,8 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     this.lookingUp = true;
     while (this.waitingForLastSeq.length > 0) {
       const waiting = this.waitingForLastSeq.splice(0);
-      const seq = await this.runtime.jsm.streams
-        .info(this.runtime.names.eventsStream)
+      const seq = await this.jsm.streams
+        .info(this.names.eventsStream)
         .then((info) => info.state.last_seq)
         // Unknown: wait for nothing rather than fail the read (it answers from the read model).
         .catch(() => 0);

@@ -3,8 +3,10 @@ import { DomainError, exists } from '@batch/batch-domain';
 import type { OrchestratorQuery } from '@batch/contracts';
 import { getBatchView, incompleteBatchViews, listBatchViews, listItems } from '@batch/persistence';
 import { viewOf } from '../commands/batch-view.js';
-import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
 import { ProjectorService } from '../projections/projector.service.js';
+import { DATA_SOURCE } from '@batch/platform';
+import { AGGREGATES, type BatchAggregates } from '../infrastructure/stores.js';
+import type { DataSource } from 'typeorm';
 
 /** Reads wait this long at most for the projections to hold every event stored before the read. */
 const READ_YOUR_WRITES_MS = 2_000;
@@ -13,15 +15,16 @@ const READ_YOUR_WRITES_MS = 2_000;
 @Injectable()
 export class BatchQueriesService {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(AGGREGATES) private readonly aggregates: BatchAggregates,
     private readonly projections: ProjectorService,
   ) {}
 
   async get({ userId, batchId }: OrchestratorQuery<'get'>) {
     await this.projections.caughtUpWithLog(READ_YOUR_WRITES_MS);
-    const projected = await getBatchView(this.runtime.ds, userId, batchId);
+    const projected = await getBatchView(this.ds, userId, batchId);
     if (projected) return projected;
-    const { state } = await this.runtime.aggregates.load(batchId);
+    const { state } = await this.aggregates.load(batchId);
     if (!exists(state) || state.userId !== userId)
       throw new DomainError('not_found', `batch ${batchId} not found`);
     return viewOf(state, null);
@@ -29,17 +32,17 @@ export class BatchQueriesService {
 
   async list(query: OrchestratorQuery<'list'>) {
     await this.projections.caughtUpWithLog(READ_YOUR_WRITES_MS);
-    return listBatchViews(this.runtime.ds, query);
+    return listBatchViews(this.ds, query);
   }
 
   async incomplete({ userId }: OrchestratorQuery<'incomplete'>) {
     await this.projections.caughtUpWithLog(READ_YOUR_WRITES_MS);
-    return incompleteBatchViews(this.runtime.ds, userId);
+    return incompleteBatchViews(this.ds, userId);
   }
 
   async items(query: OrchestratorQuery<'items'>) {
     await this.get(query);
-    const page = await listItems(this.runtime.ds, query);
+    const page = await listItems(this.ds, query);
     if (!page) throw new DomainError('not_found', `batch ${query.batchId} not found`);
     return page;
   }

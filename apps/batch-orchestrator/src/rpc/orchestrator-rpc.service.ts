@@ -3,9 +3,11 @@ import type { Subscription } from '@nats-io/transport-node';
 import { OrchestratorCommands, OrchestratorQueries } from '@batch/contracts';
 import { serveRequests, type Route } from '@batch/messaging';
 import { BatchCommandsService } from '../commands/batch-commands.service.js';
-import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
 import { BatchQueriesService } from '../queries/batch-queries.service.js';
 import { toCommandError } from './to-command-error.js';
+import { LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { Names } from '@batch/contracts';
 
 /** The orchestrator's NATS request/reply surface: `batch.cmd.<name>` and `batch.query.<name>`. */
 @Injectable()
@@ -13,13 +15,15 @@ export class OrchestratorRpcService implements OnApplicationBootstrap, OnApplica
   private subscriptions: Subscription[] = [];
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: OrchestratorRuntime,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(NAMES) private readonly names: Names,
+    @Inject(LOGGER) private readonly logger: Logger,
     private readonly commands: BatchCommandsService,
     private readonly queries: BatchQueriesService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { names, nc, logger } = this.runtime;
+    const { names, nc, logger } = this;
     const { commands, queries } = this;
     const command = (name: keyof typeof OrchestratorCommands, handle: Route['handle']): Route => ({
       subject: names.command(name),

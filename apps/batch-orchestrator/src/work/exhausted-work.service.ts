@@ -1,10 +1,14 @@
-import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Subscription } from '@nats-io/transport-node';
 import { itemFailed } from '@batch/batch-domain';
-import type { ItemOutcome } from '@batch/contracts';
+import type { BatchEvent, ItemOutcome } from '@batch/contracts';
 import { maxDeliveriesAdvisories, WorkMessage } from '@batch/messaging';
-import { RUNTIME, type OrchestratorRuntime } from '../infrastructure/runtime.js';
+import { commandMetadata, JETSTREAM_MANAGER, LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
+import { EVENT_STORE } from '../infrastructure/stores.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { Names } from '@batch/contracts';
+import type { EventStore } from '@batch/event-store';
 
 interface MaxDeliveriesAdvisory {
   stream: string;
@@ -22,10 +26,16 @@ interface MaxDeliveriesAdvisory {
 export class ExhaustedWorkService implements OnApplicationBootstrap, OnApplicationShutdown {
   private subscription?: Subscription;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: OrchestratorRuntime) {}
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(NAMES) private readonly names: Names,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(EVENT_STORE) private readonly events: EventStore<BatchEvent>,
+  ) {}
 
   onApplicationBootstrap(): void {
-    const { nc, names } = this.runtime;
+    const { nc, names } = this;
     this.subscription = nc.subscribe(maxDeliveriesAdvisories(names), {
       queue: 'batch-orchestrator',
       callback: (error, message) => {
@@ -39,12 +49,12 @@ export class ExhaustedWorkService implements OnApplicationBootstrap, OnApplicati
   }
 
   private async fail(advisory: MaxDeliveriesAdvisory): Promise<void> {
-    const { jsm, events, names, logger } = this.runtime;
+    const { jsm, events, names, logger } = this;
     try {
       const stored = await jsm.streams.getMessage(names.workStream, { seq: advisory.stream_seq });
       if (!stored) return;
       const work = WorkMessage.parse(stored.json());
-      const metadata = { now: new Date().toISOString(), newEventId: randomUUID };
+      const metadata = commandMetadata();
       const outcomes: ItemOutcome[] = work.items.map((item) =>
         itemFailed(
           work.batchId,

@@ -1,17 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { jetstreamManager } from '@nats-io/jetstream';
-import { batchDecider, type BatchCommand } from '@batch/batch-domain';
+import { batchAggregate, batchDecider, type BatchCommand } from '@batch/batch-domain';
+import type { BatchEvent } from '@batch/contracts';
 import { createAggregateStore, createEventStore, createSnapshotStore } from '@batch/event-store';
 import { itemsOf, testNats, type TestNats } from '@batch/testing';
 import { lifecycleVerdicts } from './lifecycle-verdicts.js';
 
 let nats: TestNats;
-let aggregates: ReturnType<typeof createAggregateStore<never, BatchCommand>>;
+let aggregates: ReturnType<typeof createAggregateStore<never, BatchCommand, BatchEvent>>;
 let verdict: ReturnType<typeof lifecycleVerdicts>;
 
 beforeAll(async () => {
   nats = await testNats();
-  const events = await createEventStore(nats.nc, { names: nats.names });
+  const events = await createEventStore(nats.nc, { aggregate: batchAggregate(nats.names) });
   await events.ensure();
   const snapshots = await createSnapshotStore(nats.nc, { bucket: nats.names.snapshotBucket });
   aggregates = createAggregateStore({ events, snapshots, decider: batchDecider as never });

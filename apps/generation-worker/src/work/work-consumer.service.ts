@@ -1,7 +1,25 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { JsMsg } from '@nats-io/jetstream';
-import { WorkMessage } from '@batch/messaging';
-import { RUNTIME, type WorkerRuntime } from '../infrastructure/runtime.js';
+import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import type { ItemOutcome, Names } from '@batch/contracts';
+import type { OutcomeCommitter } from '@batch/event-store';
+import { inSpan, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
+import {
+  DATA_SOURCE,
+  JETSTREAM,
+  JETSTREAM_MANAGER,
+  LOGGER,
+  NAMES,
+  NATS,
+  NATS_CONNECTED,
+  SETTINGS,
+  type Logger,
+  type NatsConnected,
+} from '@batch/platform';
+import type { WorkerConfig } from '../config/worker.config.js';
+import { OUTCOME_COMMITTER } from './outcome-committer.provider.js';
+import { WORKER_METRICS, type WorkerMetrics } from './worker-metrics.js';
 import { lifecycleVerdicts } from './lifecycle-verdicts.js';
 import { fairSlots, type FairSlots } from './fair-slots.js';
 import { mayStart } from './may-start.js';
@@ -31,15 +49,28 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   private sources?: WorkSources;
   private slots?: FairSlots;
   private stopping = false;
+  /** Stopping: resolves once no pull of this worker is open on the server (see WorkSources.stop). */
+  private pullsClosed = Promise.resolve();
   private readonly inProcess = new Set<Promise<void>>();
   private readonly verdicts: ReturnType<typeof lifecycleVerdicts>;
 
-  constructor(@Inject(RUNTIME) private readonly runtime: WorkerRuntime) {
-    this.verdicts = lifecycleVerdicts(runtime.jsm, runtime.names);
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(JETSTREAM) private readonly js: JetStreamClient,
+    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(NATS_CONNECTED) private readonly natsConnected: NatsConnected,
+    @Inject(NAMES) private readonly names: Names,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
+    @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SETTINGS) private readonly config: WorkerConfig,
+    @Inject(OUTCOME_COMMITTER) private readonly committer: OutcomeCommitter<ItemOutcome>,
+    @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
+  ) {
+    this.verdicts = lifecycleVerdicts(jsm, names);
   }
 
   async onApplicationBootstrap(): Promise<void> {
-    const { nc, js, jsm, names, logger, config } = this.runtime;
+    const { nc, js, jsm, names, logger, config } = this;
     const burst = config.WORKER_BURST ?? config.WORKER_CONCURRENCY;
     this.slots = fairSlots(config.WORKER_CONCURRENCY, burst);
     this.sources = workSources({
@@ -60,13 +91,34 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationShutdown(): Promise<void> {
     this.stopping = true;
-    await this.sources?.stop();
+    this.pullsClosed = this.sources?.stop() ?? Promise.resolve();
+    await this.pullsClosed;
     await Promise.allSettled([...this.inProcess]);
-    await this.runtime.committer.flush();
+    await this.committer.flush();
   }
 
-  private async handle({ message, ackWaitMs, park }: HeldMessage): Promise<void> {
-    const { config, committer, ds, logger, jsm, names, natsConnected } = this.runtime;
+  /** Gives a message back for another delivery; while stopping, once this worker's pulls are closed. */
+  private async handBack(message: JsMsg, delayMs?: number): Promise<void> {
+    if (this.stopping) await this.pullsClosed;
+    message.nak(delayMs);
+  }
+
+  /** One work message, in a span continuing the trace of the request that queued it. */
+  private handle(held: HeldMessage): Promise<void> {
+    const { message } = held;
+    return inSpan(
+      'generate',
+      {
+        parent: traceContextOf(message.headers),
+        kind: SpanKind.CONSUMER,
+        attributes: { subject: message.subject },
+      },
+      () => this.process(held),
+    );
+  }
+
+  private async process({ message, ackWaitMs, park }: HeldMessage): Promise<void> {
+    const { config, committer, ds, logger, jsm, names, natsConnected, metrics } = this;
     // Claimed from the moment it arrives: a message waiting for a slot must not go to another worker.
     const heartbeat = setInterval(
       () => message.working(),
@@ -78,6 +130,15 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         logger.error({ subject: message.subject, seq: message.seq }, 'malformed work message dropped');
         return void message.term('malformed work message');
       }
+      logger.debug(
+        {
+          batchId: work.batchId,
+          seq: message.seq,
+          delivery: message.info.deliveryCount,
+          items: work.items.length,
+        },
+        'work received',
+      );
       const queued = stillQueued(jsm, names.workStream, message.seq);
       const verdict = () => this.verdicts(work.batchId, work.lifecycleSeq);
       // Purged from the queue, or moot since its batch ended: nobody waits for it any more.
@@ -88,6 +149,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           logger,
           run: (task) => this.slots!.run(work, task),
           retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
+          metrics,
           providerCallLog: config.PROVIDER_CALL_LOG,
           // Stopping or cut off, the items not started go back to the queue for another worker.
           ...mayStart({
@@ -99,13 +161,16 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           }),
         });
         await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
+        const failed = outcomes.filter((outcome) => outcome.type === 'ItemFailed').length;
+        metrics.settled('completed', outcomes.length - failed);
+        metrics.settled('failed', failed);
         // What was left alone goes back at once for another worker, unless nobody wants it any more.
-        if (withdrawn > 0 && (await wanted())) message.nak();
+        if (withdrawn > 0 && (await wanted())) await this.handBack(message);
         else message.ack();
       } catch (error) {
         // Storage or NATS trouble, not the provider's: the whole message comes back later.
         logger.error({ err: error, batchId: work.batchId }, 'work failed; it will be redelivered');
-        message.nak(1000 * 2 ** (message.info.deliveryCount - 1));
+        await this.handBack(message, 1000 * 2 ** (message.info.deliveryCount - 1));
       }
     } catch (error) {
       logger.error(

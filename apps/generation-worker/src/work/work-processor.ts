@@ -4,12 +4,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { itemCompleted, itemFailed } from '@batch/batch-domain';
 import type { ErrorShape, ItemOutcome } from '@batch/contracts';
 import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
+import { commandMetadata } from '@batch/platform';
 import { findConversationIds, saveConversations } from '@batch/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Generated } from '../providers/provider.js';
 import { providerFor } from '../providers/providers.js';
 import { nextStep, type RetryPolicy } from './retry-policy.js';
+import type { WorkerMetrics } from './worker-metrics.js';
 
 type ItemResult =
   | { item: WorkItemSpec; kind: 'done'; conversationId: string; durationMs: number }
@@ -38,6 +40,7 @@ export interface ProcessorDeps {
   logger: Logger;
   run: <T>(task: () => Promise<T>) => Promise<T>;
   retry: RetryPolicy;
+  metrics: WorkerMetrics;
   providerCallLog?: string;
   /**
    * Whether the next item (or retry) may start, waiting while its batch holds it back; when not,
@@ -69,11 +72,15 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     if (deps.providerCallLog)
       appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id} ${process.pid}\n`);
     deps.logger.debug({ batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry }, 'generating');
+    const callStarted = performance.now();
+    const took = () => (performance.now() - callStarted) / 1000;
     try {
       const generated = await provider.generate(item, work.config);
+      deps.metrics.providerCall(work.config.provider, took());
       const durationMs = Math.round(performance.now() - started);
       return { item, kind: 'generated', generated, conversationId: randomUUID(), durationMs };
     } catch (error) {
+      deps.metrics.providerCall(work.config.provider, took(), error);
       const next = nextStep(deps.retry, retry, error);
       return next.retry
         ? { kind: 'retry', delayMs: next.delayMs }
@@ -130,7 +137,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   );
 
   const stored = new Map(saved.map((conversation) => [conversation.itemId, conversation.conversationId]));
-  const metadata = { now: new Date().toISOString(), newEventId: randomUUID };
+  const metadata = commandMetadata();
   const settled = results.filter((result) => result.kind !== 'withdrawn');
   const outcomes = settled.map((result): ItemOutcome => {
     const { item } = result;

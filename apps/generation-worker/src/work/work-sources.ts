@@ -26,7 +26,12 @@ export interface HeldMessage {
 
 export interface WorkSources {
   start(deliver: (held: HeldMessage) => void): Promise<void>;
-  /** Stops pulling; messages already delivered stay with the caller. */
+  /**
+   * Stops pulling, and resolves once no pull of this worker is open on the server: only then may a
+   * message be handed back (nak). NATS 2.9 redelivers a nak'd message to an open pull whose
+   * receiver has gone, and then delivers it a second time as if new: two workers generate it.
+   * Messages arriving meanwhile are delivered to the caller, which hands them back too.
+   */
   stop(): Promise<void>;
 }
 
@@ -53,7 +58,6 @@ interface Source {
   consumer?: Promise<{ consumer: Consumer; ackWaitMs: number }>;
   /** A pull of this worker is open on it (at most one per batch at a time). */
   pulling: boolean;
-  fetching?: ConsumerMessages;
 }
 
 /** JetStream's own default, for a consumer made without one. */
@@ -88,6 +92,8 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
   let signals: Subscription | undefined;
   let lister: NodeJS.Timeout | undefined;
   let listing: Promise<void> | undefined;
+  /** The pulls under way; each ends when it has its messages or expires (FETCH_EXPIRES_MS). */
+  const pulls = new Set<Promise<void>>();
 
   const sourceOf = (batchId: string): Source => {
     let source = sources.get(batchId);
@@ -109,15 +115,24 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
     return found;
   }
 
-  async function pull(source: Source, count: number): Promise<void> {
+  function pull(source: Source, count: number): void {
+    const pulled = pullNow(source, count);
+    pulls.add(pulled);
+    void pulled.finally(() => pulls.delete(pulled));
+  }
+
+  async function pullNow(source: Source, count: number): Promise<void> {
     source.pulling = true;
     reserved += count;
     let left = count;
     try {
       const { consumer, ackWaitMs } = await consumerOf(source);
       if (stopping) return;
-      source.fetching = await consumer.fetch({ max_messages: count, expires: FETCH_EXPIRES_MS });
-      for await (const message of source.fetching) {
+      const fetching: ConsumerMessages = await consumer.fetch({
+        max_messages: count,
+        expires: FETCH_EXPIRES_MS,
+      });
+      for await (const message of fetching) {
         left--;
         reserved--;
         source.pending = Math.max(0, message.info.pending);
@@ -152,7 +167,6 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       source.consumer = undefined;
     } finally {
       reserved -= left;
-      source.fetching = undefined;
       source.pulling = false;
       if (!stopping) setImmediate(pump);
     }
@@ -175,13 +189,13 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       const mine = heldBy.get(source.batchId) ?? 0;
       const room = maxHeld + (mine === 0 ? burst : 0) - held - reserved;
       if (room <= 0) continue;
-      if (source.pending > 0) void pull(source, Math.min(room, Math.max(1, share - mine)));
+      if (source.pending > 0) pull(source, Math.min(room, Math.max(1, share - mine)));
     }
     // Work left by a worker that is gone comes back after its ack wait, to whoever pulls then.
     if (maxHeld - held - reserved > 0)
       for (const source of inTurn)
         if (!source.pulling && source.pending === 0 && source.ackPending > (heldBy.get(source.batchId) ?? 0))
-          void pull(source, 1);
+          pull(source, 1);
   }
 
   async function list(): Promise<void> {
@@ -226,8 +240,8 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       stopping = true;
       clearInterval(lister);
       signals?.unsubscribe();
-      for (const source of sources.values()) source.fetching?.stop();
       await listing;
+      await Promise.all([...pulls]);
     },
   };
 }

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import type { Response } from 'express';
 import { resultsPage } from '@batch/persistence';
-import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
+import { DATA_SOURCE } from '@batch/platform';
 
 const PAGE_SIZE = 500;
 
@@ -13,11 +14,11 @@ const PAGE_SIZE = 500;
  */
 @Injectable()
 export class ResultsStreamer {
-  constructor(@Inject(RUNTIME) private readonly runtime: GatewayRuntime) {}
+  constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
   async stream(userId: string, batchId: string, response: Response): Promise<void> {
     const pageAfter = (afterItemId?: string) =>
-      resultsPage(this.runtime.ds, { userId, batchId, afterItemId, limit: PAGE_SIZE });
+      resultsPage(this.ds, { userId, batchId, afterItemId, limit: PAGE_SIZE });
     // The first page before the headers: a failure here is still an error answer, not a cut stream.
     let page = await pageAfter();
     response.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');

@@ -1,16 +1,11 @@
 import { z } from 'zod';
-
-const positive = z.coerce.number().int().positive();
+import { baseSettings, port, positiveInt } from '@batch/platform';
 
 /** Every setting of the gateway, from the environment, with its default (listed in the README). */
-export const GatewayConfig = z
-  .object({
-    GATEWAY_PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+export const GatewayConfig = baseSettings
+  .extend({
+    GATEWAY_PORT: port.default(3000),
     GATEWAY_HOST: z.string().default('0.0.0.0'),
-    NATS_URL: z.string().default('nats://127.0.0.1:4222'),
-    NATS_NAMESPACE: z.string().default(''),
-    DATABASE_URL: z.string().default('postgres://postgres@127.0.0.1:5432/postgres'),
-    DATABASE_SCHEMA: z.string().default('public'),
     /** HS256 secret that signs and verifies tokens; or verify with AUTH_JWKS_URL's keys instead. */
     AUTH_JWT_SECRET: z.string().optional(),
     AUTH_JWKS_URL: z.url().optional(),
@@ -18,25 +13,18 @@ export const GatewayConfig = z
     AUTH_ISSUER: z.string().optional(),
     AUTH_AUDIENCE: z.string().optional(),
     /** Largest request body accepted; larger is a 413. 100,000 items of ~200 bytes is ~20 MB. */
-    MAX_BODY_BYTES: positive.default(64 * 1024 * 1024),
+    MAX_BODY_BYTES: positiveInt.default(64 * 1024 * 1024),
     /**
      * Requests per user per RATE_LIMIT_WINDOW_MS before a 429. The throttler keeps a timestamp per
      * request in the window, so a short window keeps that small (a 60 s window cost 10% CPU at 500/s).
      */
-    RATE_LIMIT_REQUESTS: positive.default(100),
-    RATE_LIMIT_WINDOW_MS: positive.default(1000),
+    RATE_LIMIT_REQUESTS: positiveInt.default(100),
+    RATE_LIMIT_WINDOW_MS: positiveInt.default(1000),
     /** How long a command or query may wait for the orchestrator before the answer is a 503. */
-    ORCHESTRATOR_TIMEOUT_MS: positive.default(30_000),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    ORCHESTRATOR_TIMEOUT_MS: positiveInt.default(30_000),
   })
   .refine((config) => config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWKS_URL !== undefined, {
     message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL: the gateway verifies every request',
     path: ['AUTH_JWT_SECRET'],
   });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;
-
-/** The settings from an environment where an empty variable counts as unset (`AUTH_JWT_SECRET=`). */
-export const gatewaySettings = (env: NodeJS.ProcessEnv) =>
-  GatewayConfig.safeParse(Object.fromEntries(Object.entries(env).filter(([, value]) => value !== '')));
-
-export const GATEWAY_CONFIG = Symbol('GATEWAY_CONFIG');

@@ -1,5 +1,6 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { batchAggregate } from '@batch/batch-domain';
 import { createEventStore } from '@batch/event-store';
 import type { ApiErrorBody, BatchList, BatchView, ItemPage } from '@batch/contracts';
 import {
@@ -80,7 +81,9 @@ describe('text PostgreSQL cannot store', () => {
   });
 
   it('written straight into the log does not stop the read model: it is stored replaced, and every user reads fresh data', async () => {
-    const events = await createEventStore(platform.nats.nc, { names: platform.nats.names });
+    const events = await createEventStore(platform.nats.nc, {
+      aggregate: batchAggregate(platform.nats.names),
+    });
     await events.append('poisoned_batch', [
       {
         eventId: 'poison-1',

@@ -1,35 +1,18 @@
 import { Controller, Get, Header, Inject } from '@nestjs/common';
 import { SkipThrottle } from '@nestjs/throttler';
+import type { Registry } from 'prom-client';
+import { METRICS, READINESS, type Readiness } from '@batch/platform';
 import { Public } from '../auth/public.decorator.js';
 import { ApiError } from '../http/api-error.js';
-import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
-import { METRICS } from './metrics.provider.js';
-import type { GatewayMetrics } from './metrics.registry.js';
 
-/** A dependency that does not answer within this is down, as far as readiness goes. */
-const CHECK_TIMEOUT_MS = 1_000;
-
-async function within(check: Promise<unknown>): Promise<'up' | 'down'> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<'down'>(
-    (resolve) => (timer = setTimeout(() => resolve('down'), CHECK_TIMEOUT_MS)),
-  );
-  try {
-    return await Promise.race([check.then(() => 'up' as const), timeout]);
-  } catch {
-    return 'down';
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
+/** The platform's probes and scrape, on the gateway's own port (the other services have an ops port). */
 @Public()
 @SkipThrottle()
 @Controller()
 export class HealthController {
   constructor(
-    @Inject(RUNTIME) private readonly runtime: GatewayRuntime,
-    @Inject(METRICS) private readonly metrics: GatewayMetrics,
+    @Inject(READINESS) private readonly readiness: Readiness,
+    @Inject(METRICS) private readonly metrics: Registry,
   ) {}
 
   /** The process is up. */
@@ -41,20 +24,14 @@ export class HealthController {
   /** NATS and PostgreSQL answer: the gateway can serve requests. */
   @Get('readyz')
   async ready() {
-    const { nc, ds } = this.runtime;
-    const [nats, postgres] = await Promise.all([
-      within(this.runtime.natsConnected() ? nc.flush() : Promise.reject(new Error('disconnected'))),
-      within(ds.query('SELECT 1')),
-    ]);
-    const checks = { nats, postgres };
-    if (nats === 'down' || postgres === 'down')
-      throw new ApiError('unavailable', 'not ready: a backing service is unreachable', checks);
+    const { ready, checks } = await this.readiness.run();
+    if (!ready) throw new ApiError('unavailable', 'not ready: a backing service is unreachable', checks);
     return { status: 'ready', checks };
   }
 
   @Get('metrics')
   @Header('Content-Type', 'text/plain; version=0.0.4; charset=utf-8')
   metricsText(): Promise<string> {
-    return this.metrics.registry.metrics();
+    return this.metrics.metrics();
   }
 }

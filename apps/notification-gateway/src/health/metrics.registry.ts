@@ -1,9 +1,8 @@
-import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
 import { countSetAside } from '@batch/persistence';
 
 export interface GatewayMetrics {
-  registry: Registry;
   observeRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
@@ -13,9 +12,7 @@ export interface GatewayMetrics {
  * `batch_items_settled_per_second` is that rate between the last two scrapes), and the commits a
  * projection set aside (an operator looks at `projection_set_aside` when it is above 0).
  */
-export function createMetrics(ds: DataSource): GatewayMetrics {
-  const registry = new Registry();
-  collectDefaultMetrics({ register: registry });
+export function createMetrics(registry: Registry, ds: DataSource): GatewayMetrics {
   const requests = new Counter({
     name: 'http_requests_total',
     help: 'HTTP requests answered, by method, route and status',
@@ -81,7 +78,6 @@ export function createMetrics(ds: DataSource): GatewayMetrics {
     },
   });
   return {
-    registry,
     observeRequest(method, route, status, seconds) {
       requests.inc({ method, route, status: String(status) });
       latency.observe({ method, route }, seconds);

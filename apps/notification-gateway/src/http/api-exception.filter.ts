@@ -1,7 +1,7 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
-import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
+import { LOGGER, type Logger } from '@batch/platform';
 import { isAuthenticationError } from '../auth/authenticator.js';
 import { ApiError } from './api-error.js';
 
@@ -44,12 +44,12 @@ export function toApiError(error: unknown): ApiError {
 
 @Catch()
 export class ApiExceptionFilter implements ExceptionFilter {
-  constructor(@Inject(RUNTIME) private readonly runtime: GatewayRuntime) {}
+  constructor(@Inject(LOGGER) private readonly logger: Logger) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<Response>();
     const apiError = toApiError(error);
-    if (apiError.status >= 500) this.runtime.logger.error({ err: error }, `request failed: ${apiError.code}`);
+    if (apiError.status >= 500) this.logger.error({ err: error }, `request failed: ${apiError.code}`);
     if (response.headersSent) return void response.destroy();
     // A route that set a stream's headers before failing still answers the error as JSON.
     response.removeHeader('Content-Type');

@@ -1,9 +1,10 @@
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config/gateway.config.js';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { NATS, SETTINGS } from '@batch/platform';
+import type { GatewayConfig } from '../config/gateway.config.js';
 import { ApiError, validationError } from '../http/api-error.js';
-import { RUNTIME, type GatewayRuntime } from '../infrastructure/gateway-runtime.js';
 import {
   parseItemBody,
   type ItemBodyJob,
@@ -28,8 +29,8 @@ export class ItemBodiesService implements OnApplicationShutdown {
   private readonly pool: Piscina<ItemBodyJob, ParsedItemBody>;
 
   constructor(
-    @Inject(RUNTIME) private readonly runtime: GatewayRuntime,
-    @Inject(GATEWAY_CONFIG) config: GatewayConfig,
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(SETTINGS) config: GatewayConfig,
   ) {
     this.pool = new Piscina({
       filename: fileURLToPath(new URL('./parse-item-body.worker.ts', import.meta.url)),
@@ -54,7 +55,7 @@ export class ItemBodiesService implements OnApplicationShutdown {
       kind,
       body: bytes,
       ...owner,
-      maxPayload: this.runtime.nc.info?.max_payload ?? 1024 * 1024,
+      maxPayload: this.nc.info?.max_payload ?? 1024 * 1024,
     };
     const parsed = bytes.length <= INLINE_BYTES ? parseItemBody(job) : await this.inWorker(job);
     if (parsed.ok) return parsed as Parsed<K>;

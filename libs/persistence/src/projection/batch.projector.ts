@@ -4,6 +4,7 @@ import type { Consumer, ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource, QueryRunner } from 'typeorm';
 import type { BatchEvent, Names } from '@batch/contracts';
+import { inSpan, SpanKind, traceContextOf } from '@batch/messaging';
 import { inTransaction } from '../sql.js';
 import { projectBatchEvents } from './batch-events.projection.js';
 import { lockCheckpoint, readCheckpoint, saveCheckpoint } from './projection-checkpoint.js';
@@ -204,13 +205,22 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
     }
   }
 
-  async function apply(batch: Received[]): Promise<void> {
-    try {
-      await applyTogether(batch);
-    } catch {
-      // Bad data is dealt with commit by commit; a lost connection fails the first one again and is thrown.
-      await applyOneByOne(batch);
-    }
+  /** In a span continuing the trace of the first commit that carries one (the request that made it). */
+  function apply(batch: Received[]): Promise<void> {
+    const traced = batch.find(({ message }) => message.headers?.has('traceparent'));
+    const parent = traceContextOf(traced?.message.headers);
+    return inSpan(
+      'project',
+      { parent, kind: SpanKind.CONSUMER, attributes: { commits: batch.length } },
+      async () => {
+        try {
+          await applyTogether(batch);
+        } catch {
+          // Bad data is dealt with commit by commit; a lost connection fails the first one again and is thrown.
+          await applyOneByOne(batch);
+        }
+      },
+    );
   }
 
   async function consume(consumer: Consumer): Promise<void> {
