@@ -73,6 +73,26 @@ export const BatchEvent = z.discriminatedUnion('type', [
 export type BatchEvent = z.infer<typeof BatchEvent>;
 export type BatchEventType = BatchEvent['type'];
 export type EventOf<T extends BatchEventType> = Extract<BatchEvent, { type: T }>;
+
+/**
+ * An item outcome, and the one rule by which every reader of the log applies item events, so that
+ * the state `evolve` folds and the read models agree on any log. Outcomes are facts reported at
+ * least once: a worker may report one twice, report both a completion and a failure for one
+ * attempt, or report an attempt after its item was requeued, and a commit may be stored twice.
+ *
+ * 1. An item joins its batch once, pending in attempt 1; an added id already in the batch is ignored.
+ * 2. An outcome settles an item only while the item is pending in the outcome's attempt, so the
+ *    first outcome of an attempt in log order wins. Any other outcome changes nothing: a repeat, the
+ *    second outcome of an attempt, one of an earlier or a later attempt, one for an unknown item.
+ * 3. `FailedItemsRequeued` puts only failed items back to pending, in their next attempt; outcomes
+ *    of the attempts before are stale from then on.
+ *
+ * Counts (completed, failed, pending) move only when an item's status does. The domain implements
+ * the rule in libs/batch-domain/src/item-table.ts (`addItems`, `settleItem`, `requeueItems`, which
+ * `evolve` calls); the batch projection mirrors it in SQL in libs/persistence/src/projection, in
+ * item-events.statements.ts (1, 2) and lifecycle-events.statements.ts (3). The property test
+ * batch.projector.properties.int.spec.ts, next to them, checks that both sides agree on random logs.
+ */
 export type ItemOutcome = EventOf<'ItemCompleted'> | EventOf<'ItemFailed'>;
 
 /** The subject an event is appended to: lifecycle decisions, or the flood of item facts. */

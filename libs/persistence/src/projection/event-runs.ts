@@ -20,9 +20,9 @@ export type EventRun =
 
 /**
  * Groups events into runs. Within a run of outcomes only the first outcome per item and attempt is
- * kept: no requeue happens inside a run, so a later one changes nothing in the domain, and an UPDATE
- * ... FROM joining one row to several outcomes would apply an unspecified one of them. Within a run
- * of added items, only an id's first arrival counts.
+ * kept: no requeue happens inside a run, so by the item rule (at `ItemOutcome` in @batch/contracts)
+ * a later one changes nothing, and an UPDATE ... FROM joining one row to several outcomes would
+ * apply an unspecified one of them. Within a run of added items, only an id's first arrival counts.
  */
 export function planRuns(events: readonly BatchEvent[]): EventRun[] {
   const runs: EventRun[] = [];

@@ -3,8 +3,9 @@ import type { ItemOutcome } from '@batch/contracts';
 import type { AddedItem } from './event-runs.js';
 
 /**
- * Applies a run of outcomes in one statement. As in the domain, an outcome settles an item only if
- * the item is pending in the outcome's attempt; the rows actually changed adjust the batch counts.
+ * Applies a run of outcomes in one statement, by the item rule written at `ItemOutcome` in
+ * @batch/contracts (rule 2): an outcome settles an item only if the item is pending in the outcome's
+ * attempt; the rows actually changed adjust the batch counts.
  */
 export async function settleItems(runner: QueryRunner, outcomes: readonly ItemOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
@@ -44,7 +45,8 @@ export async function settleItems(runner: QueryRunner, outcomes: readonly ItemOu
 
 /**
  * Inserts a run of added items in one statement: pending, first attempt, positions continuing each
- * batch's order of arrival. Ids already in the batch and items of unknown batches are left out.
+ * batch's order of arrival. Ids already in the batch (the item rule's rule 1) and items of unknown
+ * batches are left out.
  */
 export async function addItems(runner: QueryRunner, items: readonly AddedItem[]): Promise<void> {
   if (items.length === 0) return;

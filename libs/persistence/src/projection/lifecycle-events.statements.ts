@@ -43,8 +43,8 @@ export async function applyLifecycle(runner: QueryRunner, event: LifecycleEvent)
       ]);
       return;
     case 'FailedItemsRequeued':
-      // As the domain: failed items go back to pending for their next attempt; a batch that had
-      // ended completed or failed runs again.
+      // The item rule (rule 3, at `ItemOutcome` in @batch/contracts): failed items go back to pending
+      // for their next attempt. As in the domain, a batch that had ended completed or failed runs again.
       await runner.query(
         `WITH requeued AS (
            UPDATE batch_items
