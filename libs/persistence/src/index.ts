@@ -22,8 +22,10 @@ export {
 export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
 export { resultsPage, type ResultsPageQuery } from './queries/batch-results.queries.js';
 export {
+  batchCountsByStatus,
   deleteBatchRows,
   endedBatchIds,
+  itemsSettledTotal,
   getBatchView,
   incompleteBatchViews,
   listBatchViews,

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { DataSource } from 'typeorm';
-import { countSetAside } from '@batch/persistence';
+import { batchCountsByStatus, countSetAside, itemsSettledTotal } from '@batch/persistence';
 
 export interface GatewayMetrics {
   observeRequest(method: string, route: string, status: number, seconds: number): void;
@@ -32,11 +32,9 @@ export function createMetrics(registry: Registry, ds: DataSource): GatewayMetric
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const rows: { status: string; count: string }[] = await ds.query(
-        'SELECT status, count(*) AS count FROM batches GROUP BY status',
-      );
+      const counts = await batchCountsByStatus(ds);
       this.reset();
-      for (const row of rows) this.set({ status: row.status }, Number(row.count));
+      for (const [status, count] of counts) this.set({ status }, count);
     },
   });
   new Gauge({
@@ -58,10 +56,7 @@ export function createMetrics(registry: Registry, ds: DataSource): GatewayMetric
     help: 'Items completed or failed, over all batches in the read model',
     registers: [registry],
     async collect() {
-      const [row]: { settled: string }[] = await ds.query(
-        'SELECT COALESCE(SUM(processed_count + failed_count), 0) AS settled FROM batches',
-      );
-      const settled = Number(row?.settled ?? 0);
+      const settled = await itemsSettledTotal(ds);
       const at = Date.now();
       if (previous && at > previous.at)
         perSecond = Math.max(0, (settled - previous.settled) / ((at - previous.at) / 1000));

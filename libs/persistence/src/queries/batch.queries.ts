@@ -95,3 +95,25 @@ export async function deleteBatchRows(dataSource: DataSource, batchIds: readonly
     return affected ?? 0;
   });
 }
+
+/** Batches in the read model by status (every user's): a metrics gauge. */
+export async function batchCountsByStatus(dataSource: DataSource): Promise<Map<BatchStatus, number>> {
+  const rows: { status: BatchStatus; count: string }[] = await dataSource
+    .getRepository(BatchRecord)
+    .createQueryBuilder('batch')
+    .select('batch.status', 'status')
+    .addSelect('count(*)', 'count')
+    .groupBy('batch.status')
+    .getRawMany();
+  return new Map(rows.map((row) => [row.status, Number(row.count)]));
+}
+
+/** Items completed or failed over every batch in the read model: a metrics counter. */
+export async function itemsSettledTotal(dataSource: DataSource): Promise<number> {
+  const row: { settled: string | null } | undefined = await dataSource
+    .getRepository(BatchRecord)
+    .createQueryBuilder('batch')
+    .select('COALESCE(SUM(batch.processedCount + batch.failedCount), 0)', 'settled')
+    .getRawOne();
+  return Number(row?.settled ?? 0);
+}
