@@ -1,3 +1,4 @@
+export { createConversationSaver, type ConversationSaver } from './conversations/conversation-saver.js';
 export {
   findConversationIds,
   saveConversations,

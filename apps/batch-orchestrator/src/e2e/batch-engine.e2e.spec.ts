@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Kvm } from '@nats-io/kv';
 import type { BatchView } from '../commands/batch-view.js';
@@ -77,6 +78,47 @@ describe('the batch engine (orchestrator and workers as processes, real NATS and
     // Only items the killed worker had called and not stored yet can be paid twice: at most what it
     // holds, 2 x WORKER_CONCURRENCY messages plus a burst of 3, of one item each here.
     expect(calls.length - 2000).toBeLessThanOrEqual(9);
+    await Promise.all([orchestrator.stop(), survivor.stop()]);
+  });
+
+  it("pays again after a worker's SIGKILL only for the calls in flight at that instant, with 10 items per work message", async () => {
+    // A model answering in 0.5 to 2.3 s: the items of one work message are done at different times.
+    const latencyOf = (index: number) => 500 + (index % 4) * 600;
+    const orchestrator = await engine.orchestrator({ ITEMS_PER_WORK_MESSAGE: '10' });
+    const doomed = await engine.worker({ WORKER_CONCURRENCY: '12' });
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'user-1',
+      items: itemsOf(120).map((item, index) => ({ ...item, parameters: { latencyMs: latencyOf(index) } })),
+      config: { provider: 'template' },
+    });
+    await engine.watcher.until(completedCount(batch.batch_id, 30));
+    const killedAt = Date.now();
+    await doomed.kill();
+    const survivor = await engine.worker({ WORKER_CONCURRENCY: '12' });
+    await engine.watcher.until(ended(batch.batch_id));
+
+    const conversations = await conversationsPerItem(batch.batch_id);
+    expect(conversations.size).toBe(120);
+    expect([...conversations.values()].every((count) => count === 1)).toBe(true);
+    const calls = readFileSync(engine.callLog, 'utf8')
+      .split('\n')
+      .filter((line) => line.startsWith(`${batch.batch_id} `))
+      .map((line) => line.split(' '));
+    // In flight at the kill: a call of the killed worker that started less than its latency before
+    // (300 ms more to store the reply on a busy machine). Only those may be paid twice: a reply that
+    // had arrived was stored, whatever the rest of its work message was doing.
+    const inFlightAtKill = (itemId: string, at: number) =>
+      at > killedAt - latencyOf(Number(itemId.split('-')[1])) - 300;
+    const firstCalls = new Map<string, { pid: string; at: number }>();
+    const repeated: string[] = [];
+    for (const [, itemId, pid, at] of calls)
+      if (firstCalls.has(itemId!)) repeated.push(itemId!);
+      else firstCalls.set(itemId!, { pid: pid!, at: Number(at) });
+    const inFlight = [...firstCalls].filter(
+      ([itemId, call]) => call.pid === String(doomed.child.pid) && inFlightAtKill(itemId, call.at),
+    );
+    expect(inFlight.length).toBeGreaterThanOrEqual(9);
+    expect(repeated.filter((itemId) => !inFlightAtKill(itemId, firstCalls.get(itemId)!.at))).toEqual([]);
     await Promise.all([orchestrator.stop(), survivor.stop()]);
   });
 

@@ -16,7 +16,7 @@ export const WorkerConfig = baseSettings.extend({
   RETRY_BASE_DELAY_MS: positiveInt.default(1000),
   /** Outcomes of one batch wait at most this long to be committed together. */
   OUTCOME_COMMIT_MS: positiveInt.default(5),
-  /** When set, every provider call appends a line `<batchId> <itemId>` to this file (auditing cost). */
+  /** When set, every provider call appends `<batchId> <itemId> <pid> <ms since epoch>` to this file (auditing cost). */
   PROVIDER_CALL_LOG: z.string().optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfig>;

@@ -10,12 +10,15 @@ const SIMULATED = new Set<string>(['temporary', 'rate_limited', 'permanent']);
 /**
  * Offline and deterministic: the same item and config always give the same turns. The config shows
  * in the conversation (model, temperature, system prompt), so a changed config is visible. For
- * demos and tests: a `latencyMs` config parameter makes it take that long, like a remote model, and
- * an item parameter `simulateError` (temporary, rate_limited, permanent) makes it fail that way.
+ * demos and tests: a `latencyMs` config parameter (or item parameter, which wins) makes it take that
+ * long, like a remote model, and an item parameter `simulateError` (temporary, rate_limited,
+ * permanent) makes it fail that way.
  */
 export const templateProvider: Provider = {
   async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
-    const latencyMs = typeof config.latencyMs === 'number' ? config.latencyMs : 0;
+    const latencyMs = [item.parameters?.latencyMs, config.latencyMs, 0].find(
+      (value) => typeof value === 'number',
+    ) as number;
     if (latencyMs > 0) await sleep(latencyMs);
     const simulated = item.parameters?.simulateError;
     if (typeof simulated === 'string' && SIMULATED.has(simulated))

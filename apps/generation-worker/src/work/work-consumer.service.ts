@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
+import type { ConversationSaver } from '@batch/persistence';
 import type { ItemOutcome, Names } from '@batch/contracts';
 import type { OutcomeCommitter } from '@batch/event-store';
 import { inSpan, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
@@ -18,6 +19,7 @@ import {
   type NatsConnected,
 } from '@batch/platform';
 import type { WorkerConfig } from '../config/worker.config.js';
+import { CONVERSATION_SAVER } from './conversation-saver.provider.js';
 import { OUTCOME_COMMITTER } from './outcome-committer.provider.js';
 import { WORKER_METRICS, type WorkerMetrics } from './worker-metrics.js';
 import { lifecycleVerdicts } from './lifecycle-verdicts.js';
@@ -63,6 +65,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SETTINGS) private readonly config: WorkerConfig,
+    @Inject(CONVERSATION_SAVER) private readonly saver: ConversationSaver,
     @Inject(OUTCOME_COMMITTER) private readonly committer: OutcomeCommitter<ItemOutcome>,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
   ) {
@@ -118,7 +121,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async process({ message, ackWaitMs, park }: HeldMessage): Promise<void> {
-    const { config, committer, ds, logger, jsm, names, natsConnected, metrics } = this;
+    const { config, committer, saver, ds, logger, jsm, names, natsConnected, metrics } = this;
     // Claimed from the moment it arrives: a message waiting for a slot must not go to another worker.
     const heartbeat = setInterval(
       () => message.working(),
@@ -146,6 +149,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
       try {
         const { outcomes, withdrawn } = await processWork(work, {
           ds,
+          saver,
           logger,
           run: (task) => this.slots!.run(work, task),
           retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },

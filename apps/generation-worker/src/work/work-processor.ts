@@ -5,7 +5,7 @@ import { itemCompleted, itemFailed } from '@batch/batch-domain';
 import type { ErrorShape, ItemOutcome } from '@batch/contracts';
 import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
 import { commandMetadata } from '@batch/platform';
-import { findConversationIds, saveConversations } from '@batch/persistence';
+import { findConversationIds, type ConversationInput, type ConversationSaver } from '@batch/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
 import type { Generated } from '../providers/provider.js';
@@ -14,20 +14,32 @@ import { nextStep, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
 type ItemResult =
+  /** Its conversation is stored: generated now, or by an earlier delivery of the message. */
   | { item: WorkItemSpec; kind: 'done'; conversationId: string; durationMs: number }
-  | {
-      item: WorkItemSpec;
-      kind: 'generated';
-      generated: Generated;
-      conversationId: string;
-      durationMs: number;
-    }
   | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
   /**
    * Not started, and left alone: the orchestrator took the message back (pause, cancel), or this
    * worker is stopping or cut off from NATS. No outcome: the item stays pending.
    */
   | { item: WorkItemSpec; kind: 'withdrawn' };
+
+/** What is stored for an item's reply: its turns, and the whole conversation as text. */
+const conversationOf = (work: WorkMessage, item: WorkItemSpec, generated: Generated): ConversationInput => ({
+  id: randomUUID(),
+  batchId: work.batchId,
+  itemId: item.id,
+  userId: work.userId,
+  topic: item.topic,
+  persona: generated.persona,
+  content: generated.turns.map((turn) => `${turn.role}: ${turn.content}`).join('\n'),
+  createdAt: new Date(),
+  turns: generated.turns.map((turn, sequence) => ({
+    id: randomUUID(),
+    role: turn.role,
+    content: turn.content,
+    sequence: sequence + 1,
+  })),
+});
 
 export interface Processed {
   outcomes: ItemOutcome[];
@@ -37,6 +49,8 @@ export interface Processed {
 
 export interface ProcessorDeps {
   ds: DataSource;
+  /** Stores each reply as it arrives (a crash then loses only the calls in flight). */
+  saver: ConversationSaver;
   logger: Logger;
   run: <T>(task: () => Promise<T>) => Promise<T>;
   retry: RetryPolicy;
@@ -54,7 +68,7 @@ export interface ProcessorDeps {
 /**
  * One work message: items whose conversation already exists are reported without calling the
  * provider again (a redelivery after a crash); the others are generated, retried in place with
- * backoff while their failure is retryable, stored together, and reported.
+ * backoff while their failure is retryable, each stored as soon as its reply arrives, and reported.
  */
 export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promise<Processed> {
   const existing = await findConversationIds(
@@ -64,21 +78,23 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   );
   const provider = providerFor(work.config.provider);
 
-  type Call = ItemResult | { kind: 'retry'; delayMs: number };
+  type Call =
+    | { item: WorkItemSpec; kind: 'generated'; generated: Generated }
+    | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
+    | { kind: 'retry'; delayMs: number };
 
   /** One call of the provider, in a slot. */
-  async function call(item: WorkItemSpec, retry: number, started: number): Promise<Call> {
+  async function call(item: WorkItemSpec, retry: number): Promise<Call> {
     // The call is on record before anything says it began.
     if (deps.providerCallLog)
-      appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id} ${process.pid}\n`);
+      appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id} ${process.pid} ${Date.now()}\n`);
     deps.logger.debug({ batchId: work.batchId, itemId: item.id, attempt: item.attempt, retry }, 'generating');
     const callStarted = performance.now();
     const took = () => (performance.now() - callStarted) / 1000;
     try {
       const generated = await provider.generate(item, work.config);
       deps.metrics.providerCall(work.config.provider, took());
-      const durationMs = Math.round(performance.now() - started);
-      return { item, kind: 'generated', generated, conversationId: randomUUID(), durationMs };
+      return { item, kind: 'generated', generated };
     } catch (error) {
       deps.metrics.providerCall(work.config.provider, took(), error);
       const next = nextStep(deps.retry, retry, error);
@@ -96,11 +112,13 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     const started = performance.now();
     for (let retry = 0; ;) {
       if (!(await deps.mayStart())) return { item, kind: 'withdrawn' };
-      const called = await deps.run(async () =>
-        (await deps.canStartNow()) ? call(item, retry, started) : undefined,
-      );
+      const called = await deps.run(async () => ((await deps.canStartNow()) ? call(item, retry) : undefined));
       if (called === undefined) continue;
-      if (called.kind !== 'retry') return called;
+      if (called.kind === 'failed') return called;
+      if (called.kind === 'generated') {
+        const { conversationId } = await deps.saver.save(conversationOf(work, item, called.generated));
+        return { item, kind: 'done', conversationId, durationMs: Math.round(performance.now() - started) };
+      }
       retry++;
       await sleep(called.delayMs);
     }
@@ -115,28 +133,6 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     }),
   );
 
-  const generated = results.filter((result) => result.kind === 'generated');
-  const saved = await saveConversations(
-    deps.ds,
-    generated.map(({ item, generated: conversation, conversationId }) => ({
-      id: conversationId,
-      batchId: work.batchId,
-      itemId: item.id,
-      userId: work.userId,
-      topic: item.topic,
-      persona: conversation.persona,
-      content: conversation.turns.map((turn) => `${turn.role}: ${turn.content}`).join('\n'),
-      createdAt: new Date(),
-      turns: conversation.turns.map((turn, sequence) => ({
-        id: randomUUID(),
-        role: turn.role,
-        content: turn.content,
-        sequence: sequence + 1,
-      })),
-    })),
-  );
-
-  const stored = new Map(saved.map((conversation) => [conversation.itemId, conversation.conversationId]));
   const metadata = commandMetadata();
   const settled = results.filter((result) => result.kind !== 'withdrawn');
   const outcomes = settled.map((result): ItemOutcome => {
@@ -147,10 +143,14 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
         { itemId: item.id, attempt: item.attempt, error: result.error },
         metadata,
       );
-    const conversationId = stored.get(item.id) ?? result.conversationId;
     return itemCompleted(
       work.batchId,
-      { itemId: item.id, conversationId, attempt: item.attempt, durationMs: result.durationMs },
+      {
+        itemId: item.id,
+        conversationId: result.conversationId,
+        attempt: item.attempt,
+        durationMs: result.durationMs,
+      },
       metadata,
     );
   });
