@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { providerRegistry, PROVIDERS } from './providers/providers.js';
 import { conversationSaverProvider } from './work/conversation-saver.provider.js';
 import { outcomeCommitterProvider } from './work/outcome-committer.provider.js';
 import { WorkConsumerService } from './work/work-consumer.service.js';
@@ -6,6 +7,8 @@ import { workerMetricsProvider } from './work/worker-metrics.js';
 
 @Module({
   providers: [
+    // API keys are read from the environment, never from a batch or the parsed settings.
+    { provide: PROVIDERS, useFactory: () => providerRegistry(process.env) },
     conversationSaverProvider,
     outcomeCommitterProvider,
     workerMetricsProvider,

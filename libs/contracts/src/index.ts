@@ -9,3 +9,4 @@ export * from './validation.js';
 export * from './public-api.js';
 export * from './asyncapi.js';
 export * from './storable-json.js';
+export * from './provider-errors.js';

@@ -10,3 +10,4 @@ export * from './service-process.js';
 export * from './event-watcher.js';
 export * from './chaos.js';
 export * from './otlp-receiver.js';
+export * from './fake-llm.js';

@@ -1,18 +1,13 @@
 import type { ProviderName } from '@batch/contracts';
-import { ProviderError, type Provider } from './provider.js';
+import { openAiProvider } from './openai.provider.js';
+import type { Provider } from './provider.js';
 import { templateProvider } from './template.provider.js';
 
-const unavailable = (name: string): Provider => ({
-  generate: () =>
-    Promise.reject(
-      new ProviderError(
-        'provider_unavailable',
-        'permanent',
-        `provider ${name} is not available in this worker`,
-      ),
-    ),
-});
+/** The providers of this worker, by the name a batch's config gives. */
+export const PROVIDERS = Symbol('PROVIDERS');
 
-/** The provider a batch asks for. */
-export const providerFor = (name: ProviderName): Provider =>
-  name === 'template' ? templateProvider : unavailable(name);
+/** The providers a batch may name, each made once per worker (the keys come from its environment). */
+export const providerRegistry = (env: NodeJS.ProcessEnv): Record<ProviderName, Provider> => ({
+  template: templateProvider,
+  openai: openAiProvider(env),
+});

@@ -19,6 +19,9 @@ import {
   type NatsConnected,
 } from '@batch/platform';
 import type { WorkerConfig } from '../config/worker.config.js';
+import type { ProviderName } from '@batch/contracts';
+import type { Provider } from '../providers/provider.js';
+import { PROVIDERS } from '../providers/providers.js';
 import { CONVERSATION_SAVER } from './conversation-saver.provider.js';
 import { OUTCOME_COMMITTER } from './outcome-committer.provider.js';
 import { WORKER_METRICS, type WorkerMetrics } from './worker-metrics.js';
@@ -66,6 +69,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(LOGGER) private readonly logger: Logger,
     @Inject(SETTINGS) private readonly config: WorkerConfig,
     @Inject(CONVERSATION_SAVER) private readonly saver: ConversationSaver,
+    @Inject(PROVIDERS) private readonly providers: Record<ProviderName, Provider>,
     @Inject(OUTCOME_COMMITTER) private readonly committer: OutcomeCommitter<ItemOutcome>,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
   ) {
@@ -121,7 +125,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   }
 
   private async process({ message, ackWaitMs, park }: HeldMessage): Promise<void> {
-    const { config, committer, saver, ds, logger, jsm, names, natsConnected, metrics } = this;
+    const { config, committer, saver, providers, ds, logger, jsm, names, natsConnected, metrics } = this;
     // Claimed from the moment it arrives: a message waiting for a slot must not go to another worker.
     const heartbeat = setInterval(
       () => message.working(),
@@ -150,6 +154,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         const { outcomes, withdrawn } = await processWork(work, {
           ds,
           saver,
+          providers,
           logger,
           run: (task) => this.slots!.run(work, task),
           retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },

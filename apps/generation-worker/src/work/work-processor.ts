@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { itemCompleted, itemFailed } from '@batch/batch-domain';
-import type { ErrorShape, ItemOutcome } from '@batch/contracts';
+import type { ErrorShape, ItemOutcome, ProviderName } from '@batch/contracts';
 import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
 import { commandMetadata } from '@batch/platform';
 import { findConversationIds, type ConversationInput, type ConversationSaver } from '@batch/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { Generated } from '../providers/provider.js';
-import { providerFor } from '../providers/providers.js';
+import type { Generated, Provider } from '../providers/provider.js';
 import { nextStep, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -51,6 +50,7 @@ export interface ProcessorDeps {
   ds: DataSource;
   /** Stores each reply as it arrives (a crash then loses only the calls in flight). */
   saver: ConversationSaver;
+  providers: Record<ProviderName, Provider>;
   logger: Logger;
   run: <T>(task: () => Promise<T>) => Promise<T>;
   retry: RetryPolicy;
@@ -76,7 +76,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     work.batchId,
     work.items.map((item) => item.id),
   );
-  const provider = providerFor(work.config.provider);
+  const provider = deps.providers[work.config.provider];
 
   type Call =
     | { item: WorkItemSpec; kind: 'generated'; generated: Generated }

@@ -1,0 +1,128 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import type { BatchEvent } from '@batch/contracts';
+import { completion, startFakeLlm, type FakeLlm } from '@batch/testing';
+import type { BatchView } from '../commands/batch-view.js';
+import { completedIds, ended, startEngine, type Engine } from './engine-harness.js';
+
+jest.setTimeout(120_000);
+
+const KEY = 'sk-proj-fake0123456789abcdefghijklmnop';
+
+let engine: Engine;
+let llm: FakeLlm | undefined;
+beforeAll(async () => {
+  engine = await startEngine();
+});
+afterEach(async () => {
+  await engine.stopAll();
+  await llm?.close();
+});
+afterAll(() => engine.close());
+
+const failuresOf = (events: BatchEvent[], batchId: string) =>
+  new Map(
+    events
+      .filter((event) => event.batchId === batchId && event.type === 'ItemFailed')
+      .map((event) => {
+        const { itemId, error } = (event as Extract<BatchEvent, { type: 'ItemFailed' }>).data;
+        return [itemId, error] as const;
+      }),
+  );
+
+describe('the OpenAI-compatible provider, against a scripted chat-completions server', () => {
+  it('stores the reply with the prompt it answered, and the key goes to the provider only', async () => {
+    llm = await startFakeLlm();
+    await engine.orchestrator();
+    const worker = await engine.worker({ OPENAI_API_KEY: KEY, LOG_LEVEL: 'debug' });
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'user-1',
+      items: [0, 1, 2].map((index) => ({ id: `item-${index}`, topic: `topic number ${index}` })),
+      config: {
+        provider: 'openai',
+        baseUrl: llm.baseUrl,
+        model: 'fake-1',
+        systemPrompt: 'Be brief.',
+        temperature: 0.2,
+        maxTokens: 50,
+      },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(3);
+    const turns = await engine.sql<{ role: string; content: string }>(
+      `SELECT t.role, t.content FROM $schema.conversation_turns t JOIN $schema.conversations c ON c.id = t.conversation_id
+       WHERE c.batch_id = $1 AND c.item_id = 'item-1' ORDER BY t.sequence`,
+      [batch.batch_id],
+    );
+    expect(turns).toEqual([
+      { role: 'system', content: 'Be brief.' },
+      { role: 'user', content: 'topic number 1' },
+      { role: 'assistant', content: 'reply to topic number 1' },
+    ]);
+    expect(llm.requests).toHaveLength(3);
+    for (const request of llm.requests) {
+      expect(request.path).toBe('/v1/chat/completions');
+      expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
+      expect(request.body).toMatchObject({ model: 'fake-1', temperature: 0.2, max_tokens: 50 });
+    }
+    // Nowhere else: not in the log of the worker that used it, the events, or the read model.
+    const view = await engine.query<BatchView>('get', { userId: 'user-1', batchId: batch.batch_id });
+    for (const text of [worker.lines.join('\n'), JSON.stringify(engine.watcher.events), JSON.stringify(view)])
+      expect(text).not.toContain(KEY);
+  });
+
+  it('retries what may pass (429 after its Retry-After, 5xx with backoff) and fails at once what cannot', async () => {
+    llm = await startFakeLlm((request, attempt) => {
+      switch (request.prompt) {
+        case 'rate-limited':
+          return attempt === 1
+            ? { status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'slow down' } } }
+            : { status: 200, body: completion('finally') };
+        case 'flaky':
+          return attempt <= 2
+            ? { status: 500, body: { error: { message: 'oops' } } }
+            : { status: 200, body: completion('recovered') };
+        case 'invalid':
+          return { status: 400, body: { error: { message: `bad request for key ${KEY}` } } };
+        case 'quota':
+          return {
+            status: 429,
+            body: { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } },
+          };
+        case 'malformed':
+          return { raw: '{"choices": [' };
+        default:
+          return { status: 200, body: completion('empty') };
+      }
+    });
+    await engine.orchestrator();
+    await engine.worker({ OPENAI_API_KEY: KEY, RETRY_BASE_DELAY_MS: '50', PROVIDER_MAX_RETRIES: '3' });
+    const prompts = ['rate-limited', 'flaky', 'invalid', 'quota', 'malformed'];
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'user-1',
+      items: prompts.map((prompt) => ({ id: prompt, topic: prompt })),
+      config: { provider: 'openai', baseUrl: llm.baseUrl, model: 'fake-1' },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect([...completedIds(engine.watcher.events, batch.batch_id)].sort()).toEqual([
+      'flaky',
+      'rate-limited',
+    ]);
+    expect(llm.callsFor('rate-limited')).toBe(2);
+    const [first, second] = llm.requests.filter((request) => request.prompt === 'rate-limited');
+    expect(second!.at - first!.at).toBeGreaterThanOrEqual(950);
+    expect(llm.callsFor('flaky')).toBe(3);
+    const failures = failuresOf(engine.watcher.events, batch.batch_id);
+    expect(
+      Object.fromEntries([...failures].map(([itemId, error]) => [itemId, [error.code, error.category]])),
+    ).toEqual({
+      invalid: ['ERR_API_BAD_REQUEST', 'permanent'],
+      quota: ['ERR_API_QUOTA', 'permanent'],
+      malformed: ['ERR_GEN_PARSE', 'permanent'],
+    });
+    for (const prompt of ['invalid', 'quota', 'malformed']) expect(llm.callsFor(prompt)).toBe(1);
+    // The provider's own text (which quoted the key here) is never the item's message.
+    expect(JSON.stringify([...failures.values()])).not.toContain(KEY);
+  });
+});

@@ -1,0 +1,29 @@
+import type { ErrorCategory } from './errors.js';
+
+/**
+ * Every way a provider call can fail, as the item's error shows it: a stable code, its category
+ * (what the retry policy does with it) and a message for the user that never echoes the provider's
+ * text (which may quote a key). `temporary` is retried with backoff, `rate_limited` after the delay
+ * the provider names, `permanent` fails the item at once.
+ */
+export const PROVIDER_ERRORS = {
+  ERR_API_RATE_LIMIT: { category: 'rate_limited', message: 'the provider is rate limiting requests' },
+  ERR_API_AUTH: {
+    category: 'permanent',
+    message: 'the provider refused the API key (invalid, or not allowed)',
+  },
+  ERR_API_QUOTA: { category: 'permanent', message: "the provider account's quota or balance is exhausted" },
+  ERR_API_MODEL_NOT_FOUND: { category: 'permanent', message: 'the provider does not know this model' },
+  ERR_API_BAD_REQUEST: { category: 'permanent', message: 'the provider refused the request as invalid' },
+  ERR_API_SERVER: { category: 'temporary', message: 'the provider failed (server error)' },
+  ERR_API_TIMEOUT: { category: 'temporary', message: 'the provider did not answer in time' },
+  ERR_NET_CONNECTION: { category: 'temporary', message: 'the provider could not be reached' },
+  ERR_GEN_EMPTY_REPLY: { category: 'permanent', message: 'the model returned an empty reply' },
+  ERR_GEN_CONTENT_FILTER: {
+    category: 'permanent',
+    message: "the provider's content filter stopped the reply",
+  },
+  ERR_GEN_PARSE: { category: 'permanent', message: "the provider's answer could not be read" },
+} as const satisfies Record<string, { category: ErrorCategory; message: string }>;
+
+export type ProviderErrorCode = keyof typeof PROVIDER_ERRORS;
