@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { jsonBytes } from './storable-json.js';
 
-export const ProviderName = z.enum(['template', 'openai']);
+export const ProviderName = z.enum(['template', 'openai', 'anthropic']);
 export type ProviderName = z.infer<typeof ProviderName>;
 
 export const RateLimit = z.object({

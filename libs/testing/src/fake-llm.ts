@@ -20,6 +20,8 @@ export type LlmAnswer =
 export interface FakeLlm {
   /** For a batch's `baseUrl` (OpenAI-compatible: `<url>/chat/completions`). */
   baseUrl: string;
+  /** For an `anthropic` batch's `baseUrl` (the SDK adds `/v1/messages`). */
+  anthropicUrl: string;
   requests: LlmRequest[];
   /** How many requests asked for this prompt. */
   callsFor(prompt: string): number;
@@ -36,15 +38,31 @@ export const completion = (content: string, finishReason = 'stop') => ({
   usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
 });
 
+/** An Anthropic Messages API answer to `prompt`. */
+export const anthropicMessage = (content: string, stopReason = 'end_turn') => ({
+  id: 'msg_fake',
+  type: 'message',
+  role: 'assistant',
+  model: 'fake-1',
+  content: [{ type: 'text', text: content }],
+  stop_reason: stopReason,
+  stop_sequence: null,
+  usage: { input_tokens: 10, output_tokens: 5 },
+});
+
+/** The answer of the API the request was made to (`/messages`: Anthropic's; else OpenAI's). */
+export const replyTo = (request: LlmRequest, content: string) =>
+  request.path.endsWith('/messages') ? anthropicMessage(content) : completion(content);
+
 /**
- * A scripted OpenAI-compatible chat-completions server on a free port: `script(request, n)` (n:
+ * A scripted server on a free port speaking OpenAI's chat completions and Anthropic's Messages API: `script(request, n)` (n:
  * the how-manyth request for this prompt, from 1) decides each answer; by default every request
- * gets a completion echoing its prompt.
+ * gets a reply echoing its prompt.
  */
 export async function startFakeLlm(
   script: (request: LlmRequest, attempt: number) => LlmAnswer = (request) => ({
     status: 200,
-    body: completion(`reply to ${request.prompt}`),
+    body: replyTo(request, `reply to ${request.prompt}`),
   }),
 ): Promise<FakeLlm> {
   const requests: LlmRequest[] = [];
@@ -77,6 +95,7 @@ export async function startFakeLlm(
   const { port } = server.address() as AddressInfo;
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
+    anthropicUrl: `http://127.0.0.1:${port}`,
     requests,
     callsFor: (prompt) => requests.filter((request) => request.prompt === prompt).length,
     close: () =>

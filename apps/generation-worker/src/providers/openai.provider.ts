@@ -1,54 +1,23 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
-import { PROVIDER_ERRORS, type BatchConfig, type ItemSpec, type ProviderErrorCode } from '@batch/contracts';
+import type { BatchConfig, ItemSpec } from '@batch/contracts';
 import { ProviderError, type Generated, type GeneratedTurn, type Provider } from './provider.js';
+import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
 
 /** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
 const CALL_TIMEOUT_MS = 120_000;
 const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
-/** The provider's failure with our code and message, never its text (it may quote the key). */
-const failure = (code: ProviderErrorCode, detail?: string, retryAfterSeconds?: number): ProviderError => {
-  const { category, message } = PROVIDER_ERRORS[code];
-  return new ProviderError(code, category, detail ? `${message} (${detail})` : message, retryAfterSeconds);
-};
-
-/** Seconds to wait, from `retry-after-ms`, `retry-after` (seconds or an HTTP date). */
-function retryAfterSeconds(headers: Headers | undefined): number | undefined {
-  const milliseconds = Number(headers?.get('retry-after-ms'));
-  if (milliseconds > 0) return milliseconds / 1000;
-  const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
-}
-
 /** Any failure of the SDK's call as one of PROVIDER_ERRORS. */
 export function classifyOpenAiError(error: unknown): ProviderError {
   if (error instanceof ProviderError) return error;
   if (error instanceof APIConnectionTimeoutError) return failure('ERR_API_TIMEOUT');
   if (error instanceof APIConnectionError) return failure('ERR_NET_CONNECTION');
-  if (error instanceof APIError && error.status !== undefined) {
-    const http = `HTTP ${error.status}`;
-    if (error.status === 429)
-      return error.code === 'insufficient_quota'
-        ? failure('ERR_API_QUOTA', http)
-        : failure('ERR_API_RATE_LIMIT', http, retryAfterSeconds(error.headers));
-    if (error.status === 401 || error.status === 403) return failure('ERR_API_AUTH', http);
-    if (error.status === 404) return failure('ERR_API_MODEL_NOT_FOUND', http);
-    if (error.status >= 500 || error.status === 408 || error.status === 409)
-      return failure('ERR_API_SERVER', http);
-    return failure('ERR_API_BAD_REQUEST', http);
-  }
+  if (error instanceof APIError && error.status !== undefined)
+    return failureOfStatus(error.status, error.headers, error.code === 'insufficient_quota');
   // A 200 whose body is not a chat completion (malformed JSON, another shape).
   return failure('ERR_GEN_PARSE');
 }
-
-/** What the model is asked for an item: its `prompt` parameter, or its topic. */
-const promptOf = (item: ItemSpec): string =>
-  typeof item.parameters?.prompt === 'string' ? item.parameters.prompt : item.topic;
 
 /**
  * Any OpenAI-compatible chat-completions endpoint (OpenAI, vLLM, Ollama, Together, Groq,
@@ -91,8 +60,7 @@ export function openAiProvider(env: NodeJS.ProcessEnv): Provider {
       if (choice.finish_reason === 'content_filter') throw failure('ERR_GEN_CONTENT_FILTER');
       const reply = choice.message?.content;
       if (!reply) throw failure('ERR_GEN_EMPTY_REPLY');
-      const persona = typeof item.parameters?.persona === 'string' ? item.parameters.persona : 'assistant';
-      return { persona, turns: [...turns, { role: 'assistant', content: reply }] };
+      return { persona: personaOf(item), turns: [...turns, { role: 'assistant', content: reply }] };
     },
   };
 }

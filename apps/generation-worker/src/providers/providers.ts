@@ -1,4 +1,5 @@
 import type { ProviderName } from '@batch/contracts';
+import { anthropicProvider } from './anthropic.provider.js';
 import { openAiProvider } from './openai.provider.js';
 import type { Provider } from './provider.js';
 import { templateProvider } from './template.provider.js';
@@ -10,4 +11,5 @@ export const PROVIDERS = Symbol('PROVIDERS');
 export const providerRegistry = (env: NodeJS.ProcessEnv): Record<ProviderName, Provider> => ({
   template: templateProvider,
   openai: openAiProvider(env),
+  anthropic: anthropicProvider(env),
 });

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { BatchEvent } from '@batch/contracts';
-import { completion, startFakeLlm, type FakeLlm } from '@batch/testing';
+import { completion, replyTo, startFakeLlm, type FakeLlm } from '@batch/testing';
 import type { BatchView } from '../commands/batch-view.js';
 import { completedIds, ended, startEngine, type Engine } from './engine-harness.js';
 
@@ -29,7 +29,7 @@ const failuresOf = (events: BatchEvent[], batchId: string) =>
       }),
   );
 
-describe('the OpenAI-compatible provider, against a scripted chat-completions server', () => {
+describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible server', () => {
   it('stores the reply with the prompt it answered, and the key goes to the provider only', async () => {
     llm = await startFakeLlm();
     await engine.orchestrator();
@@ -69,6 +69,57 @@ describe('the OpenAI-compatible provider, against a scripted chat-completions se
     const view = await engine.query<BatchView>('get', { userId: 'user-1', batchId: batch.batch_id });
     for (const text of [worker.lines.join('\n'), JSON.stringify(engine.watcher.events), JSON.stringify(view)])
       expect(text).not.toContain(KEY);
+  });
+
+  it('asks the Anthropic Messages API for an anthropic batch, with its key, and reads a credit error as quota', async () => {
+    llm = await startFakeLlm((request) =>
+      request.prompt === 'no credit'
+        ? {
+            status: 400,
+            body: {
+              type: 'error',
+              error: { type: 'invalid_request_error', message: 'Your credit balance is too low' },
+            },
+          }
+        : { status: 200, body: replyTo(request, `reply to ${request.prompt}`) },
+    );
+    await engine.orchestrator();
+    const worker = await engine.worker({ ANTHROPIC_API_KEY: KEY });
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'user-1',
+      items: [
+        { id: 'hello', topic: 'hello' },
+        { id: 'broke', topic: 'no credit' },
+      ],
+      config: {
+        provider: 'anthropic',
+        baseUrl: llm.anthropicUrl,
+        model: 'fake-1',
+        systemPrompt: 'Be brief.',
+      },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect([...completedIds(engine.watcher.events, batch.batch_id)]).toEqual(['hello']);
+    expect(failuresOf(engine.watcher.events, batch.batch_id).get('broke')).toMatchObject({
+      code: 'ERR_API_QUOTA',
+      category: 'permanent',
+    });
+    const [request] = llm.requests.filter((one) => one.prompt === 'hello');
+    expect(request!.path).toBe('/v1/messages');
+    // This SDK release sends the key as a bearer token (older ones as x-api-key), with its API version.
+    expect(request!.headers['x-api-key'] ?? request!.headers.authorization).toMatch(
+      new RegExp(`^(Bearer )?${KEY}$`),
+    );
+    expect(request!.headers['anthropic-version']).toBeDefined();
+    expect(request!.body).toMatchObject({ model: 'fake-1', system: 'Be brief.', max_tokens: 1024 });
+    const turns = await engine.sql<{ content: string }>(
+      `SELECT t.content FROM $schema.conversation_turns t JOIN $schema.conversations c ON c.id = t.conversation_id
+       WHERE c.batch_id = $1 ORDER BY t.sequence`,
+      [batch.batch_id],
+    );
+    expect(turns.map((turn) => turn.content)).toEqual(['Be brief.', 'hello', 'reply to hello']);
+    expect(worker.lines.join('\n')).not.toContain(KEY);
   });
 
   it('retries what may pass (429 after its Retry-After, 5xx with backoff) and fails at once what cannot', async () => {

@@ -1,0 +1,76 @@
+import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
+import type { BatchConfig, ItemSpec } from '@batch/contracts';
+import { ProviderError, type Generated, type Provider } from './provider.js';
+import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
+
+/** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
+const CALL_TIMEOUT_MS = 120_000;
+const DEFAULT_MODEL = 'claude-3-5-haiku-latest';
+const DEFAULT_BASE_URL = 'https://api.anthropic.com';
+/** The Messages API requires a reply budget; this one when the batch sets no `maxTokens`. */
+const DEFAULT_MAX_TOKENS = 1024;
+
+/** Anthropic says "no credit" as a billing error (or a 400 about the credit balance). */
+function isQuotaExhausted(error: APIError): boolean {
+  const body = error.error as { error?: { type?: string; message?: string } } | undefined;
+  return body?.error?.type === 'billing_error' || /credit balance/i.test(body?.error?.message ?? '');
+}
+
+/** Any failure of the SDK's call as one of PROVIDER_ERRORS (529 "overloaded" is a server error). */
+export function classifyAnthropicError(error: unknown): ProviderError {
+  if (error instanceof ProviderError) return error;
+  if (error instanceof APIConnectionTimeoutError) return failure('ERR_API_TIMEOUT');
+  if (error instanceof APIConnectionError) return failure('ERR_NET_CONNECTION');
+  if (error instanceof APIError && error.status !== undefined)
+    return failureOfStatus(error.status, error.headers, isQuotaExhausted(error));
+  return failure('ERR_GEN_PARSE');
+}
+
+/**
+ * The Anthropic Messages API through the official SDK (`maxRetries: 0`: the worker's policy
+ * retries). The key is the worker's `ANTHROPIC_API_KEY`; `baseUrl`, `model`, `temperature`,
+ * `maxTokens` and `systemPrompt` come from the batch.
+ */
+export function anthropicProvider(env: NodeJS.ProcessEnv): Provider {
+  const clients = new Map<string, Anthropic>();
+  const clientFor = (baseURL: string, apiKey: string): Anthropic => {
+    let client = clients.get(baseURL);
+    if (!client) {
+      client = new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
+      clients.set(baseURL, client);
+    }
+    return client;
+  };
+  return {
+    async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
+      const apiKey = env.ANTHROPIC_API_KEY;
+      if (!apiKey) throw failure('ERR_API_AUTH', 'ANTHROPIC_API_KEY is not set on the worker');
+      const client = clientFor(config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL, apiKey);
+      const prompt = promptOf(item);
+      let message: Anthropic.Message;
+      try {
+        message = await client.messages.create({
+          model: config.model ?? DEFAULT_MODEL,
+          max_tokens: config.maxTokens ?? DEFAULT_MAX_TOKENS,
+          messages: [{ role: 'user', content: prompt }],
+          ...(config.systemPrompt ? { system: config.systemPrompt } : {}),
+          ...(config.temperature === undefined ? {} : { temperature: Math.min(1, config.temperature) }),
+        });
+      } catch (error) {
+        throw classifyAnthropicError(error);
+      }
+      if (!Array.isArray(message?.content)) throw failure('ERR_GEN_PARSE');
+      if (message.stop_reason === 'refusal') throw failure('ERR_GEN_CONTENT_FILTER');
+      const reply = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
+      if (!reply) throw failure('ERR_GEN_EMPTY_REPLY');
+      return {
+        persona: personaOf(item),
+        turns: [
+          ...(config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : []),
+          { role: 'user', content: prompt },
+          { role: 'assistant', content: reply },
+        ],
+      };
+    },
+  };
+}
