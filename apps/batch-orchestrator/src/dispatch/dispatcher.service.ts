@@ -59,6 +59,8 @@ interface Dispatch {
   cursor: number;
   /** Whether `inFlight` was read from the queue (the truth after a crash or a failed send). */
   adopted: boolean;
+  /** The batch's config as JSON when its queue was adopted: work queued in another is purged. */
+  adoptedConfig?: string;
   /** When the batch's work consumer was last made sure of. */
   consumerEnsuredAt: number;
   /** The trace of the last command that woke the batch: its work messages carry it to the workers. */
@@ -249,7 +251,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       await this.failed(dispatch, error);
     } finally {
       dispatch.passing = false;
-      if (dispatch.again && this.dispatches.get(dispatch.batchId) === dispatch) {
+      // Woken during the pass: look again, also when the pass stopped the dispatch (a resume that
+      // came while the pass was halting the batch at its pause must not wait for the recovery).
+      if (dispatch.again) {
         dispatch.again = false;
         this.wake(dispatch.batchId);
       }
@@ -310,6 +314,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const queued = dispatch.adopted ? [] : await queuedWork(jsm, names, batchId);
     const { state, version } = await aggregates.load(batchId);
     if (!exists(state) || state.status !== 'running') return this.halt(dispatch, state);
+    if (dispatch.adopted && JSON.stringify(state.config) !== dispatch.adoptedConfig) {
+      // Paused and resumed with new settings between two passes: adopt the queue again (purging
+      // the work in the old settings), reading it before the state as always.
+      dispatch.adopted = false;
+      dispatch.again = true;
+      return;
+    }
     if (!dispatch.adopted) await this.adopt(dispatch, state, queued);
 
     for (const [itemId, attempt] of dispatch.inFlight) {
@@ -400,6 +411,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }
     for (const work of queued) for (const item of work.items) dispatch.inFlight.set(item.id, item.attempt);
     dispatch.adopted = true;
+    dispatch.adoptedConfig = current;
     logger.info({ batchId: dispatch.batchId, inFlight: dispatch.inFlight.size }, 'dispatching batch');
   }
 
