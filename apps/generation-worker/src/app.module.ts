@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { SETTINGS } from '@batch/platform';
+import type { WorkerConfig } from './config/worker.config.js';
 import { providerRegistry, PROVIDERS } from './providers/providers.js';
 import { conversationSaverProvider } from './work/conversation-saver.provider.js';
 import { outcomeCommitterProvider } from './work/outcome-committer.provider.js';
@@ -8,7 +10,11 @@ import { workerMetricsProvider } from './work/worker-metrics.js';
 @Module({
   providers: [
     // API keys are read from the environment, never from a batch or the parsed settings.
-    { provide: PROVIDERS, useFactory: () => providerRegistry(process.env) },
+    {
+      provide: PROVIDERS,
+      inject: [SETTINGS],
+      useFactory: (settings: WorkerConfig) => providerRegistry(process.env, settings.PROVIDER_CREDENTIALS),
+    },
     conversationSaverProvider,
     outcomeCommitterProvider,
     workerMetricsProvider,

@@ -24,7 +24,7 @@ export const MAX_SIMULATED_LATENCY_MS = 60_000;
  * Names of credentials, compared without case and separators: API keys come from the environment,
  * never from a batch. Only real credential names: `maxTokens` and `tokensPerMinute` are settings.
  */
-const CREDENTIAL_NAMES = new Set(['token', 'auth', 'authorization', 'cookie', 'credential', 'credentials']);
+const CREDENTIAL_NAMES = new Set(['token', 'auth', 'authorization', 'cookie', 'credentials']);
 const CREDENTIAL_SUFFIX =
   /(apikey|secret|secretkey|password|passwd|passphrase|privatekey|accesstoken|authtoken|bearertoken|apitoken|refreshtoken|sessiontoken|idtoken)$/;
 
@@ -42,6 +42,14 @@ const settings = {
   systemPrompt: z.string().max(20_000).optional(),
   rateLimit: RateLimit.optional(),
   latencyMs: z.number().int().nonnegative().max(MAX_SIMULATED_LATENCY_MS).optional(),
+  /**
+   * The NAME of the environment variable holding the key (`OPENAI_API_KEY_TEAM_B`), one the
+   * operator lists in PROVIDER_CREDENTIALS; never a key.
+   */
+  credential: z
+    .string()
+    .regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of an environment variable (A-Z, 0-9, _), not a key')
+    .optional(),
 };
 
 /** Refuses credentials at any depth (`headers: {Authorization}` too) and configs over MAX_CONFIG_BYTES. */

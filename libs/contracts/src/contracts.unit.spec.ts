@@ -97,6 +97,17 @@ describe('batch config', () => {
     });
   });
 
+  it('takes a credential by the name of its environment variable, never a key', () => {
+    expect(
+      parse(BatchConfig, { provider: 'openai', credential: 'OPENAI_API_KEY_TEAM_B' }, 'config'),
+    ).toMatchObject({
+      credential: 'OPENAI_API_KEY_TEAM_B',
+    });
+    expect(() => parse(BatchConfig, { credential: 'sk-proj-abc123' }, 'config')).toThrow(
+      /credential: the name of an environment variable/,
+    );
+  });
+
   it('refuses credentials in a config', () => {
     expect(() => parse(BatchConfig, { provider: 'openai', apiKey: 'sk-123' }, 'config')).toThrow(
       /apiKey: credentials/,

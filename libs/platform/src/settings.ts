@@ -29,6 +29,22 @@ export const baseSettings = z.object({
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(),
   OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(),
   OTEL_TRACES_EXPORTER: z.enum(['otlp', 'console', 'none']).optional(),
+  /**
+   * Names of the environment variables a batch may choose its provider key from
+   * (`config.credential`), comma-separated; the orchestrator refuses others, workers read only these.
+   */
+  PROVIDER_CREDENTIALS: z
+    .string()
+    .default('')
+    .transform(
+      (names) =>
+        new Set(
+          names
+            .split(',')
+            .map((name) => name.trim())
+            .filter(Boolean),
+        ),
+    ),
 });
 export type BaseSettings = z.infer<typeof baseSettings>;
 

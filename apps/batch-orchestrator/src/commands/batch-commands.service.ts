@@ -7,7 +7,8 @@ import { deleteBatchRows, endedBatchIds } from '@batch/persistence';
 import { DispatcherService } from '../dispatch/dispatcher.service.js';
 import { ProjectorService } from '../projections/projector.service.js';
 import { viewOf, type BatchView } from './batch-view.js';
-import { commandMetadata, DATA_SOURCE, LOGGER, type Logger } from '@batch/platform';
+import { commandMetadata, DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
+import type { OrchestratorConfig } from '../config/orchestrator.config.js';
 import { AGGREGATES, type BatchAggregates } from '../infrastructure/stores.js';
 import type { DataSource } from 'typeorm';
 
@@ -23,9 +24,19 @@ export class BatchCommandsService {
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(AGGREGATES) private readonly aggregates: BatchAggregates,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(SETTINGS) private readonly settings: OrchestratorConfig,
     private readonly dispatcher: DispatcherService,
     private readonly projections: ProjectorService,
   ) {}
+
+  /** A batch may name only a key variable the operator allows; its value is never seen here. */
+  private checkCredential(credential: string | undefined): void {
+    if (credential !== undefined && !this.settings.PROVIDER_CREDENTIALS.has(credential))
+      throw new DomainError(
+        'validation',
+        `config.credential: ${credential} is not one of the credentials the operator allows (PROVIDER_CREDENTIALS)`,
+      );
+  }
 
   private async decide(batchId: string, command: BatchCommand): Promise<BatchView> {
     const { aggregates } = this;
@@ -38,6 +49,7 @@ export class BatchCommandsService {
   }
 
   create(request: OrchestratorCommand<'create'>): Promise<BatchView> {
+    this.checkCredential(request.config?.credential);
     const batchId = request.batchId ?? `batch_${ulid().toLowerCase()}`;
     return this.decide(batchId, {
       type: 'CreateBatch',
@@ -67,6 +79,7 @@ export class BatchCommandsService {
   }
 
   resume({ userId, batchId, configOverrides }: OrchestratorCommand<'resume'>): Promise<BatchView> {
+    this.checkCredential(configOverrides?.credential);
     const data = configOverrides ? { configOverrides } : {};
     return this.decide(batchId, { type: 'ResumeBatch', data, metadata: commandMetadata(userId) });
   }

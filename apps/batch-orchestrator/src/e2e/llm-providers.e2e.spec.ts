@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import type { BatchEvent } from '@batch/contracts';
 import { completion, replyTo, startFakeLlm, type FakeLlm } from '@batch/testing';
 import type { BatchView } from '../commands/batch-view.js';
-import { completedIds, ended, startEngine, type Engine } from './engine-harness.js';
+import { completedIds, ended, itemsOf, startEngine, type Engine } from './engine-harness.js';
 
 jest.setTimeout(120_000);
 
@@ -71,7 +71,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
       expect(text).not.toContain(KEY);
   });
 
-  it('asks the Anthropic Messages API for an anthropic batch, with its key, and reads a credit error as quota', async () => {
+  it('asks the Anthropic Messages API for an anthropic batch, with its key; an empty balance pauses the batch', async () => {
     llm = await startFakeLlm((request) =>
       request.prompt === 'no credit'
         ? {
@@ -98,13 +98,15 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
         systemPrompt: 'Be brief.',
       },
     });
-    await engine.watcher.until(ended(batch.batch_id));
-
-    expect([...completedIds(engine.watcher.events, batch.batch_id)]).toEqual(['hello']);
-    expect(failuresOf(engine.watcher.events, batch.batch_id).get('broke')).toMatchObject({
-      code: 'ERR_API_QUOTA',
-      category: 'permanent',
-    });
+    // The empty balance is the batch's problem, not the item's: the batch pauses, nothing fails.
+    await engine.watcher.until((events) =>
+      events.some((event) => event.batchId === batch.batch_id && event.type === 'BatchPaused'),
+    );
+    const paused = engine.watcher.events.find(
+      (event) => event.batchId === batch.batch_id && event.type === 'BatchPaused',
+    ) as Extract<BatchEvent, { type: 'BatchPaused' }>;
+    expect(paused.data.reason).toMatch(/^quota_exhausted: /);
+    expect(failuresOf(engine.watcher.events, batch.batch_id).size).toBe(0);
     const [request] = llm.requests.filter((one) => one.prompt === 'hello');
     expect(request!.path).toBe('/v1/messages');
     // This SDK release sends the key as a bearer token (older ones as x-api-key), with its API version.
@@ -113,13 +115,74 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     );
     expect(request!.headers['anthropic-version']).toBeDefined();
     expect(request!.body).toMatchObject({ model: 'fake-1', system: 'Be brief.', max_tokens: 1024 });
-    const turns = await engine.sql<{ content: string }>(
-      `SELECT t.content FROM $schema.conversation_turns t JOIN $schema.conversations c ON c.id = t.conversation_id
-       WHERE c.batch_id = $1 ORDER BY t.sequence`,
-      [batch.batch_id],
-    );
-    expect(turns.map((turn) => turn.content)).toEqual(['Be brief.', 'hello', 'reply to hello']);
+    // The reply that arrived was kept: cancelling releases the held item, and the message reports it.
+    await engine.command('cancel', { userId: 'user-1', batchId: batch.batch_id });
+    await engine.watcher.until((events) => completedIds(events, batch.batch_id).has('hello'));
+    const stored = async () =>
+      (
+        await engine.sql<{ content: string }>(
+          `SELECT t.content FROM $schema.conversation_turns t JOIN $schema.conversations c ON c.id = t.conversation_id
+           WHERE c.batch_id = $1 ORDER BY t.sequence`,
+          [batch.batch_id],
+        )
+      ).map((turn) => turn.content);
+    expect(await stored()).toEqual(['Be brief.', 'hello', 'reply to hello']);
     expect(worker.lines.join('\n')).not.toContain(KEY);
+  });
+
+  it('pauses a 1,000-item batch at a refused key after a few calls, fails none, and finishes it on resume with an allowed credential', async () => {
+    const GOOD = 'sk-proj-good0123456789abcdefghijklmnop';
+    llm = await startFakeLlm((request) =>
+      request.headers.authorization === `Bearer ${GOOD}`
+        ? { status: 200, body: completion(`reply to ${request.prompt}`) }
+        : {
+            status: 401,
+            body: { error: { message: `Incorrect API key provided: ${KEY}`, code: 'invalid_api_key' } },
+          },
+    );
+    const credentials = { PROVIDER_CREDENTIALS: 'OPENAI_API_KEY_TEAM_B' };
+    await engine.orchestrator(credentials);
+    const worker = await engine.worker({ ...credentials, OPENAI_API_KEY: KEY, OPENAI_API_KEY_TEAM_B: GOOD });
+    const config = { provider: 'openai', baseUrl: llm.baseUrl, model: 'fake-1' };
+    await expect(
+      engine.command('create', {
+        userId: 'user-1',
+        items: itemsOf(1),
+        config: { ...config, credential: 'OPENAI_API_KEY_OTHER' },
+      }),
+    ).rejects.toMatchObject({ code: 'validation' });
+
+    const batch = await engine.command<BatchView>('create', {
+      userId: 'user-1',
+      items: itemsOf(1_000),
+      config,
+    });
+    await engine.watcher.until((events) =>
+      events.some((event) => event.batchId === batch.batch_id && event.type === 'BatchPaused'),
+    );
+    const paused = engine.watcher.events.find(
+      (event) => event.batchId === batch.batch_id && event.type === 'BatchPaused',
+    ) as Extract<BatchEvent, { type: 'BatchPaused' }>;
+    expect(paused.data.reason).toMatch(/^provider_auth_failed: the provider refused the API key/);
+    expect(paused.data.reason).not.toContain(KEY);
+
+    await engine.command('resume', {
+      userId: 'user-1',
+      batchId: batch.batch_id,
+      configOverrides: { credential: 'OPENAI_API_KEY_TEAM_B' },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+
+    expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(1_000);
+    expect(failuresOf(engine.watcher.events, batch.batch_id).size).toBe(0);
+    const refused = llm.requests.filter((request) => request.headers.authorization !== `Bearer ${GOOD}`);
+    expect(refused.length).toBeGreaterThan(0);
+    expect(refused.length).toBeLessThan(10);
+    expect(llm.requests.length - refused.length).toBe(1_000);
+    for (const text of [worker.lines.join('\n'), JSON.stringify(engine.watcher.events)]) {
+      expect(text).not.toContain(KEY);
+      expect(text).not.toContain(GOOD);
+    }
   });
 
   it('retries what may pass (429 after its Retry-After, 5xx with backoff) and fails at once what cannot', async () => {
@@ -135,11 +198,6 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
             : { status: 200, body: completion('recovered') };
         case 'invalid':
           return { status: 400, body: { error: { message: `bad request for key ${KEY}` } } };
-        case 'quota':
-          return {
-            status: 429,
-            body: { error: { message: 'You exceeded your current quota', code: 'insufficient_quota' } },
-          };
         case 'malformed':
           return { raw: '{"choices": [' };
         default:
@@ -148,7 +206,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     });
     await engine.orchestrator();
     await engine.worker({ OPENAI_API_KEY: KEY, RETRY_BASE_DELAY_MS: '50', PROVIDER_MAX_RETRIES: '3' });
-    const prompts = ['rate-limited', 'flaky', 'invalid', 'quota', 'malformed'];
+    const prompts = ['rate-limited', 'flaky', 'invalid', 'malformed'];
     const batch = await engine.command<BatchView>('create', {
       userId: 'user-1',
       items: prompts.map((prompt) => ({ id: prompt, topic: prompt })),
@@ -169,10 +227,9 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
       Object.fromEntries([...failures].map(([itemId, error]) => [itemId, [error.code, error.category]])),
     ).toEqual({
       invalid: ['ERR_API_BAD_REQUEST', 'permanent'],
-      quota: ['ERR_API_QUOTA', 'permanent'],
       malformed: ['ERR_GEN_PARSE', 'permanent'],
     });
-    for (const prompt of ['invalid', 'quota', 'malformed']) expect(llm.callsFor(prompt)).toBe(1);
+    for (const prompt of ['invalid', 'malformed']) expect(llm.callsFor(prompt)).toBe(1);
     // The provider's own text (which quoted the key here) is never the item's message.
     expect(JSON.stringify([...failures.values()])).not.toContain(KEY);
   });

@@ -1,7 +1,7 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { BatchConfig, ItemSpec } from '@batch/contracts';
 import { ProviderError, type Generated, type Provider } from './provider.js';
-import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
+import { failure, failureOfStatus, keyFor, personaOf, promptOf } from './provider-failures.js';
 
 /** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
 const CALL_TIMEOUT_MS = 120_000;
@@ -31,21 +31,21 @@ export function classifyAnthropicError(error: unknown): ProviderError {
  * retries). The key is the worker's `ANTHROPIC_API_KEY`; `baseUrl`, `model`, `temperature`,
  * `maxTokens` and `systemPrompt` come from the batch.
  */
-export function anthropicProvider(env: NodeJS.ProcessEnv): Provider {
+export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<string>): Provider {
   const clients = new Map<string, Anthropic>();
-  const clientFor = (baseURL: string, apiKey: string): Anthropic => {
-    let client = clients.get(baseURL);
+  const clientFor = (baseURL: string, credential: { name: string; key: string }): Anthropic => {
+    const id = `${baseURL}\n${credential.name}`;
+    let client = clients.get(id);
     if (!client) {
-      client = new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
-      clients.set(baseURL, client);
+      client = new Anthropic({ apiKey: credential.key, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
+      clients.set(id, client);
     }
     return client;
   };
   return {
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
-      const apiKey = env.ANTHROPIC_API_KEY;
-      if (!apiKey) throw failure('ERR_API_AUTH', 'ANTHROPIC_API_KEY is not set on the worker');
-      const client = clientFor(config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL, apiKey);
+      const credential = keyFor(env, credentials, config.credential, 'ANTHROPIC_API_KEY');
+      const client = clientFor(config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL, credential);
       const prompt = promptOf(item);
       let message: Anthropic.Message;
       try {

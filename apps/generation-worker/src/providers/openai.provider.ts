@@ -1,7 +1,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { BatchConfig, ItemSpec } from '@batch/contracts';
 import { ProviderError, type Generated, type GeneratedTurn, type Provider } from './provider.js';
-import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
+import { failure, failureOfStatus, keyFor, personaOf, promptOf } from './provider-failures.js';
 
 /** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
 const CALL_TIMEOUT_MS = 120_000;
@@ -25,21 +25,21 @@ export function classifyOpenAiError(error: unknown): ProviderError {
  * The key is the worker's `OPENAI_API_KEY`; `baseUrl`, `model`, `temperature`, `maxTokens` and
  * `systemPrompt` come from the batch. One client per base URL, reused.
  */
-export function openAiProvider(env: NodeJS.ProcessEnv): Provider {
+export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<string>): Provider {
   const clients = new Map<string, OpenAI>();
-  const clientFor = (baseURL: string, apiKey: string): OpenAI => {
-    let client = clients.get(baseURL);
+  const clientFor = (baseURL: string, credential: { name: string; key: string }): OpenAI => {
+    const id = `${baseURL}\n${credential.name}`;
+    let client = clients.get(id);
     if (!client) {
-      client = new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
-      clients.set(baseURL, client);
+      client = new OpenAI({ apiKey: credential.key, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
+      clients.set(id, client);
     }
     return client;
   };
   return {
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
-      const apiKey = env.OPENAI_API_KEY;
-      if (!apiKey) throw failure('ERR_API_AUTH', 'OPENAI_API_KEY is not set on the worker');
-      const client = clientFor(config.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL, apiKey);
+      const credential = keyFor(env, credentials, config.credential, 'OPENAI_API_KEY');
+      const client = clientFor(config.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL, credential);
       const turns: GeneratedTurn[] = [
         ...(config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : []),
         { role: 'user', content: promptOf(item) },

@@ -45,3 +45,22 @@ export const promptOf = (item: { topic: string; parameters?: Record<string, unkn
 /** The persona stored with the conversation: the item's `persona` parameter, or `assistant`. */
 export const personaOf = (item: { parameters?: Record<string, unknown> }): string =>
   typeof item.parameters?.persona === 'string' ? item.parameters.persona : 'assistant';
+
+/**
+ * The key a batch's call uses: the variable its `credential` names, when the operator allows it
+ * (PROVIDER_CREDENTIALS), else the provider's own variable. The value never leaves the worker's
+ * environment but for the provider's request.
+ */
+export function keyFor(
+  env: NodeJS.ProcessEnv,
+  allowed: ReadonlySet<string>,
+  credential: string | undefined,
+  providerVariable: string,
+): { name: string; key: string } {
+  if (credential !== undefined && !allowed.has(credential))
+    throw failure('ERR_API_AUTH', `${credential} is not in this worker's PROVIDER_CREDENTIALS`);
+  const name = credential ?? providerVariable;
+  const key = env[name];
+  if (!key) throw failure('ERR_API_AUTH', `${name} is not set on the worker`);
+  return { name, key };
+}

@@ -8,8 +8,11 @@ import { templateProvider } from './template.provider.js';
 export const PROVIDERS = Symbol('PROVIDERS');
 
 /** The providers a batch may name, each made once per worker (the keys come from its environment). */
-export const providerRegistry = (env: NodeJS.ProcessEnv): Record<ProviderName, Provider> => ({
+export const providerRegistry = (
+  env: NodeJS.ProcessEnv,
+  credentials: ReadonlySet<string>,
+): Record<ProviderName, Provider> => ({
   template: templateProvider,
-  openai: openAiProvider(env),
-  anthropic: anthropicProvider(env),
+  openai: openAiProvider(env, credentials),
+  anthropic: anthropicProvider(env, credentials),
 });

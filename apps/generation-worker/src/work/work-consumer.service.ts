@@ -5,7 +5,7 @@ import type { DataSource } from 'typeorm';
 import type { ConversationSaver } from '@batch/persistence';
 import type { ItemOutcome, Names } from '@batch/contracts';
 import type { OutcomeCommitter } from '@batch/event-store';
-import { inSpan, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
+import { inSpan, request, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
 import {
   DATA_SOURCE,
   JETSTREAM,
@@ -41,6 +41,9 @@ function decodeWork(message: JsMsg): WorkMessage | undefined {
   }
 }
 
+/** A batch this worker asked to pause is held back this long at most before the pause shows in its log. */
+const PAUSE_REQUEST_HOLD_MS = 10_000;
+
 /** A held message is heartbeated this many times per ack wait: only a worker that is gone misses them all. */
 const HEARTBEATS_PER_ACK_WAIT = 5;
 
@@ -57,6 +60,11 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
   /** Stopping: resolves once no pull of this worker is open on the server (see WorkSources.stop). */
   private pullsClosed = Promise.resolve();
   private readonly inProcess = new Set<Promise<void>>();
+  /**
+   * Batches this worker asked to pause, and when: their items are held back from then on, until
+   * the pause is in the log (which holds them from there) or PAUSE_REQUEST_HOLD_MS has passed.
+   */
+  private readonly pauseRequested = new Map<string, number>();
   private readonly verdicts: ReturnType<typeof lifecycleVerdicts>;
 
   constructor(
@@ -102,6 +110,30 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
     await this.pullsClosed;
     await Promise.allSettled([...this.inProcess]);
     await this.committer.flush();
+  }
+
+  /**
+   * Asks the orchestrator to pause a batch whose calls fail its way (key, balance, model): once,
+   * however many of its items hit it meanwhile. Already paused by another worker's request is fine.
+   */
+  private async pauseBatch(work: WorkMessage, reason: string): Promise<void> {
+    if (this.pauseRequestedFor(work.batchId)) return;
+    this.pauseRequested.set(work.batchId, Date.now());
+    this.logger.warn({ batchId: work.batchId, reason }, 'a provider failure pauses the batch');
+    const reply = await request(this.nc, this.names.command('pause'), {
+      userId: work.userId,
+      batchId: work.batchId,
+      reason,
+    });
+    if (!reply.ok && reply.error.code !== 'invalid_state')
+      this.logger.error({ batchId: work.batchId, error: reply.error }, 'pausing the batch failed');
+  }
+
+  private pauseRequestedFor(batchId: string): boolean {
+    const at = this.pauseRequested.get(batchId);
+    if (at !== undefined && Date.now() - at < PAUSE_REQUEST_HOLD_MS) return true;
+    this.pauseRequested.delete(batchId);
+    return false;
   }
 
   /** Gives a message back for another delivery; while stopping, once this worker's pulls are closed. */
@@ -160,12 +192,17 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
           metrics,
           providerCallLog: config.PROVIDER_CALL_LOG,
+          pauseBatch: (reason) => this.pauseBatch(work, reason),
           // Stopping or cut off, the items not started go back to the queue for another worker.
           ...mayStart({
             stopping: () => this.stopping,
             connected: natsConnected,
             stillWanted: wanted,
-            heldBack: async () => (await verdict()) === 'hold',
+            heldBack: async () => {
+              if ((await verdict()) !== 'hold') return this.pauseRequestedFor(work.batchId);
+              this.pauseRequested.delete(work.batchId);
+              return true;
+            },
             parked: park,
           }),
         });

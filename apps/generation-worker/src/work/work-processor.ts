@@ -2,13 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { itemCompleted, itemFailed } from '@batch/batch-domain';
-import type { ErrorShape, ItemOutcome, ProviderName } from '@batch/contracts';
+import { pauseReasonOf, type ErrorShape, type ItemOutcome, type ProviderName } from '@batch/contracts';
 import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
 import { commandMetadata } from '@batch/platform';
 import { findConversationIds, type ConversationInput, type ConversationSaver } from '@batch/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import type { Generated, Provider } from '../providers/provider.js';
+import { isProviderError, type Generated, type Provider } from '../providers/provider.js';
 import { nextStep, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -63,6 +63,13 @@ export interface ProcessorDeps {
   mayStart: () => Promise<boolean>;
   /** The same, answered at once (false while held back): checked again once in a slot. */
   canStartNow: () => Promise<boolean>;
+  /**
+   * A call failed in a way that is the batch's, not the item's (a refused key, an empty balance,
+   * an unknown model): pause the batch with this reason. The item is not failed: it waits, held
+   * back like every item of a paused batch, and goes on (or is dropped) as the batch's next
+   * decision says.
+   */
+  pauseBatch: (reason: string) => Promise<void>;
 }
 
 /**
@@ -81,7 +88,8 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   type Call =
     | { item: WorkItemSpec; kind: 'generated'; generated: Generated }
     | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
-    | { kind: 'retry'; delayMs: number };
+    | { kind: 'retry'; delayMs: number }
+    | { kind: 'pause'; reason: string };
 
   /** One call of the provider, in a slot. */
   async function call(item: WorkItemSpec, retry: number): Promise<Call> {
@@ -97,6 +105,8 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       return { item, kind: 'generated', generated };
     } catch (error) {
       deps.metrics.providerCall(work.config.provider, took(), error);
+      const pauses = isProviderError(error) ? pauseReasonOf(error.code) : undefined;
+      if (pauses) return { kind: 'pause', reason: `${pauses}: ${(error as Error).message}` };
       const next = nextStep(deps.retry, retry, error);
       return next.retry
         ? { kind: 'retry', delayMs: next.delayMs }
@@ -115,6 +125,10 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       const called = await deps.run(async () => ((await deps.canStartNow()) ? call(item, retry) : undefined));
       if (called === undefined) continue;
       if (called.kind === 'failed') return called;
+      if (called.kind === 'pause') {
+        await deps.pauseBatch(called.reason);
+        continue;
+      }
       if (called.kind === 'generated') {
         const { conversationId } = await deps.saver.save(conversationOf(work, item, called.generated));
         return { item, kind: 'done', conversationId, durationMs: Math.round(performance.now() - started) };
