@@ -24,6 +24,20 @@ import {
 import { testDatabase, testNats, type TestDatabase, type TestNats } from '@batch/testing';
 import { createDataSource, runMigrations } from './data-source.factory.js';
 
+/** PostgreSQL alone (own schema, migrated) for one test file. */
+export async function migratedDatabase(): Promise<{ ds: DataSource; close(): Promise<void> }> {
+  const db = await testDatabase();
+  const ds = await createDataSource({ url: db.url, schema: db.schema });
+  await runMigrations(ds);
+  return {
+    ds,
+    close: async () => {
+      await ds.destroy();
+      await db.close();
+    },
+  };
+}
+
 /** Real NATS (own namespace) and PostgreSQL (own schema, migrated) for one test file. */
 export interface TestPersistence {
   nats: TestNats;

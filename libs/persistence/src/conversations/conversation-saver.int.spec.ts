@@ -1,22 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { DataSource } from 'typeorm';
-import { testDatabase, type TestDatabase } from '@batch/testing';
-import { createDataSource, runMigrations } from '../data-source.factory.js';
+import { migratedDatabase } from '../persistence.spec-helpers.js';
 import { createConversationSaver } from './conversation-saver.js';
 import type { ConversationInput } from './conversation.repository.js';
 
-let db: TestDatabase;
+let database: Awaited<ReturnType<typeof migratedDatabase>>;
 let ds: DataSource;
 
 beforeAll(async () => {
-  db = await testDatabase();
-  ds = await createDataSource({ url: db.url, schema: db.schema });
-  await runMigrations(ds);
+  database = await migratedDatabase();
+  ({ ds } = database);
 });
-afterAll(async () => {
-  await ds.destroy();
-  await db.close();
-});
+afterAll(() => database.close());
 
 let made = 0;
 const conversation = (itemId: string): ConversationInput => {
