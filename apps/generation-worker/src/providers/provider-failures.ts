@@ -11,16 +11,39 @@ export const failure = (
   return new ProviderError(code, category, detail ? `${message} (${detail})` : message, retryAfterSeconds);
 };
 
-/** Seconds to wait, from `retry-after-ms`, `retry-after` (seconds or an HTTP date). */
+/** A rate-limited call that says nothing of when to come back waits this long. */
+export const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 30;
+
+const DURATION_PART = /(\d+(?:\.\d+)?)(ms|h|m|s)/g;
+const SECONDS_PER_UNIT: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600 };
+
+/** OpenAI's `x-ratelimit-reset-*` durations (`20ms`, `1s`, `6m0s`, `1h2m3.5s`) in seconds. */
+export function durationSeconds(value: string): number | undefined {
+  const parts = [...value.trim().matchAll(DURATION_PART)];
+  if (parts.length === 0 || parts.map((part) => part[0]).join('') !== value.trim()) return undefined;
+  return parts.reduce((total, [, amount, unit]) => total + Number(amount) * SECONDS_PER_UNIT[unit!]!, 0);
+}
+
+/**
+ * Seconds to wait before calling again, as the provider says it: `retry-after-ms`, `retry-after`
+ * (seconds or an HTTP date), else the longest of its `x-ratelimit-reset-requests` /
+ * `x-ratelimit-reset-tokens`.
+ */
 export function retryAfterSeconds(headers: Headers | undefined): number | undefined {
   const milliseconds = Number(headers?.get('retry-after-ms'));
   if (milliseconds > 0) return milliseconds / 1000;
   const value = headers?.get('retry-after');
-  if (!value) return undefined;
-  const seconds = Number(value);
-  if (Number.isFinite(seconds) && seconds >= 0) return seconds;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, (at - Date.now()) / 1000);
+  if (value) {
+    const seconds = Number(value);
+    if (Number.isFinite(seconds) && seconds >= 0) return seconds;
+    const at = Date.parse(value);
+    if (!Number.isNaN(at)) return Math.max(0, (at - Date.now()) / 1000);
+  }
+  const resets = ['x-ratelimit-reset-requests', 'x-ratelimit-reset-tokens']
+    .map((name) => headers?.get(name))
+    .flatMap((reset) => (reset ? [durationSeconds(reset)] : []))
+    .filter((seconds): seconds is number => seconds !== undefined);
+  return resets.length > 0 ? Math.max(...resets) : undefined;
 }
 
 /** An HTTP error answer of any provider; `quotaExhausted` is the provider's own way of saying so. */
@@ -31,7 +54,8 @@ export function failureOfStatus(
 ): ProviderError {
   const http = `HTTP ${status}`;
   if (quotaExhausted) return failure('ERR_API_QUOTA', http);
-  if (status === 429) return failure('ERR_API_RATE_LIMIT', http, retryAfterSeconds(headers));
+  if (status === 429)
+    return failure('ERR_API_RATE_LIMIT', http, retryAfterSeconds(headers) ?? DEFAULT_RATE_LIMIT_WAIT_SECONDS);
   if (status === 401 || status === 403) return failure('ERR_API_AUTH', http);
   if (status === 404) return failure('ERR_API_MODEL_NOT_FOUND', http);
   if (status >= 500 || status === 408 || status === 409) return failure('ERR_API_SERVER', http);
