@@ -1,9 +1,8 @@
 import { Module, type DynamicModule, type Provider } from '@nestjs/common';
 import { jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { connect } from '@nats-io/transport-node';
 import { collectDefaultMetrics, Registry } from 'prom-client';
-import type { DataSource } from 'typeorm';
-import { names as namesFor, type Names } from '@batch/contracts';
+import { names as namesFor } from '@batch/contracts';
 import { trackConnection } from '@batch/messaging';
 import { createDataSource, runMigrations } from '@batch/persistence';
 import type { Logger } from './logger.js';
@@ -20,18 +19,12 @@ import {
   NATS_CONNECTED,
   READINESS,
   SETTINGS,
-  type NatsConnected,
 } from './tokens.js';
 
 /** The connections a service shares, opened once at start and closed last at shutdown. */
 export interface Platform<S extends BaseSettings = BaseSettings> {
-  service: string;
   settings: S;
   logger: Logger;
-  nc: NatsConnection;
-  natsConnected: NatsConnected;
-  names: Names;
-  ds: DataSource;
   metrics: Registry;
   readiness: Readiness;
   /** A global module providing every token of `tokens.ts`. */
@@ -78,20 +71,15 @@ export async function openPlatform<S extends BaseSettings>(
   ];
   const providers: Provider[] = values.map(([provide, useValue]) => ({ provide, useValue }));
   return {
-    service,
     settings,
     logger,
-    nc,
-    natsConnected,
-    names,
-    ds,
     metrics,
     readiness,
     module: {
       module: PlatformModule,
       global: true,
       providers,
-      exports: providers.map((provider) => (provider as { provide: symbol }).provide),
+      exports: values.map(([token]) => token),
     },
     close: async () => {
       await nc.drain();

@@ -8,8 +8,6 @@ export interface ReadinessCheck {
 export type CheckResult = 'up' | 'down';
 
 export interface Readiness {
-  /** Adds a check (a service's own dependency, e.g. S3). */
-  add(check: ReadinessCheck): void;
   /** Runs every check at once, each bounded in time; ready when all are up and not shutting down. */
   run(): Promise<{ ready: boolean; checks: Record<string, CheckResult> }>;
   /** From now on the service reports not ready (shutting down): load balancers stop sending work. */
@@ -33,17 +31,18 @@ async function within(check: () => Promise<unknown>): Promise<CheckResult> {
   }
 }
 
-export function createReadiness(checks: ReadinessCheck[] = []): Readiness {
-  const all = [...checks];
+/** The service's readiness: every check answers within CHECK_TIMEOUT_MS, and it is not stopping. */
+export function createReadiness(checks: ReadinessCheck[]): Readiness {
   let draining = false;
   return {
-    add: (check) => void all.push(check),
     async run() {
       const results = await Promise.all(
-        all.map(async ({ name, check }) => [name, await within(check)] as const),
+        checks.map(async ({ name, check }) => [name, await within(check)] as const),
       );
-      const checks = Object.fromEntries(results);
-      return { ready: !draining && results.every(([, result]) => result === 'up'), checks };
+      return {
+        ready: !draining && results.every(([, result]) => result === 'up'),
+        checks: Object.fromEntries(results),
+      };
     },
     drain: () => void (draining = true),
   };

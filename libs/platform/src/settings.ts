@@ -2,7 +2,7 @@ import { z } from 'zod';
 
 export const positiveInt = z.coerce.number().int().positive();
 export const port = z.coerce.number().int().min(0).max(65_535);
-export const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
+const logLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
 
 /**
  * The settings every service reads (listed in the README with their defaults). A service extends
@@ -57,7 +57,7 @@ export class SettingsError extends Error {
 }
 
 /** The environment without its empty variables: `AUTH_JWT_SECRET=` is unset, everywhere. */
-export const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
+const withoutEmpty = (env: NodeJS.ProcessEnv): Record<string, string> =>
   Object.fromEntries(
     Object.entries(env).filter(
       (entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== '',

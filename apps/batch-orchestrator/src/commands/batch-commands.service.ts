@@ -1,16 +1,16 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { context } from '@opentelemetry/api';
+import type { DataSource } from 'typeorm';
 import { ulid } from 'ulid';
 import { DomainError, exists, type BatchCommand } from '@batch/batch-domain';
 import type { OrchestratorCommand } from '@batch/contracts';
 import { deleteBatchRows, endedBatchIds } from '@batch/persistence';
-import { DispatcherService } from '../dispatch/dispatcher.service.js';
-import { ProjectorService } from '../projections/projector.service.js';
-import { viewOf, type BatchView } from './batch-view.js';
 import { commandMetadata, DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
 import type { OrchestratorConfig } from '../config/orchestrator.config.js';
+import { DispatcherService } from '../dispatch/dispatcher.service.js';
 import { AGGREGATES, type BatchAggregates } from '../infrastructure/stores.js';
-import type { DataSource } from 'typeorm';
+import { ProjectorService } from '../projections/projector.service.js';
+import { viewOf, type BatchView } from './batch-view.js';
 
 type Owned = { userId: string; batchId: string };
 const DAY_MS = 24 * 60 * 60 * 1000;

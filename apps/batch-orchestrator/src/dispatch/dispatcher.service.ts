@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import { errors, type Subscription } from '@nats-io/transport-node';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import type { KV } from '@nats-io/kv';
+import { errors, type NatsConnection, type Subscription } from '@nats-io/transport-node';
+import type { Context } from '@opentelemetry/api';
+import type { DataSource } from 'typeorm';
 import {
   exists,
   isDomainError,
@@ -10,21 +14,17 @@ import {
   type BatchState,
   type WorkItem,
 } from '@batch/batch-domain';
-import { chunkByBytes, jsonBytes, type BatchEvent, type ItemSpec } from '@batch/contracts';
-import { isConcurrencyError } from '@batch/event-store';
-import { runningBatchIds } from '@batch/persistence';
+import { chunkByBytes, jsonBytes, type BatchEvent, type ItemSpec, type Names } from '@batch/contracts';
+import { isConcurrencyError, type EventStore } from '@batch/event-store';
 import {
   ensureBatchWorkConsumer,
   removeBatchWorkConsumer,
   traceHeaders,
   type WorkItemSpec,
   type WorkMessage,
+  type WorkSettings,
 } from '@batch/messaging';
-import type { Context } from '@opentelemetry/api';
-import { ProjectorService } from '../projections/projector.service.js';
-import { dispatchLease, type DispatchLease } from './dispatch-lease.js';
-import { loadItemSpecs } from './item-catalog.js';
-import { queuedWork } from './work-in-flight.js';
+import { runningBatchIds } from '@batch/persistence';
 import {
   commandMetadata,
   DATA_SOURCE,
@@ -36,21 +36,18 @@ import {
   SETTINGS,
   type Logger,
 } from '@batch/platform';
+import type { OrchestratorConfig } from '../config/orchestrator.config.js';
 import {
-  EVENT_STORE,
   AGGREGATES,
+  EVENT_STORE,
   LEASES,
   WORK_SETTINGS,
   type BatchAggregates,
 } from '../infrastructure/stores.js';
-import type { OrchestratorConfig } from '../config/orchestrator.config.js';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
-import type { Names } from '@batch/contracts';
-import type { DataSource } from 'typeorm';
-import type { EventStore } from '@batch/event-store';
-import type { KV } from '@nats-io/kv';
-import type { WorkSettings } from '@batch/messaging';
+import { ProjectorService } from '../projections/projector.service.js';
+import { dispatchLease, type DispatchLease } from './dispatch-lease.js';
+import { loadItemSpecs } from './item-catalog.js';
+import { queuedWork } from './work-in-flight.js';
 
 interface Dispatch {
   batchId: string;

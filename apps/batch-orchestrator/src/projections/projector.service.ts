@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import type { DataSource } from 'typeorm';
+import type { Names } from '@batch/contracts';
 import { createBatchProjector } from '@batch/persistence';
 import { DATA_SOURCE, JETSTREAM_MANAGER, LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import type { Names } from '@batch/contracts';
-import type { DataSource } from 'typeorm';
 
 /** Keeps the Postgres read models (batches, batch_items) up with the event log. */
 @Injectable()

@@ -1,12 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { DomainError, exists } from '@batch/batch-domain';
 import type { OrchestratorQuery } from '@batch/contracts';
 import { getBatchView, incompleteBatchViews, listBatchViews, listItems } from '@batch/persistence';
-import { viewOf } from '../commands/batch-view.js';
-import { ProjectorService } from '../projections/projector.service.js';
 import { DATA_SOURCE } from '@batch/platform';
+import { viewOf } from '../commands/batch-view.js';
 import { AGGREGATES, type BatchAggregates } from '../infrastructure/stores.js';
-import type { DataSource } from 'typeorm';
+import { ProjectorService } from '../projections/projector.service.js';
 
 /** Reads wait this long at most for the projections to hold every event stored before the read. */
 const READ_YOUR_WRITES_MS = 2_000;

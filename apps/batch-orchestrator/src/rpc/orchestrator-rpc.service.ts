@@ -1,13 +1,11 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from '@nats-io/transport-node';
-import { OrchestratorCommands, OrchestratorQueries } from '@batch/contracts';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { OrchestratorCommands, OrchestratorQueries, type Names } from '@batch/contracts';
 import { serveRequests, type Route } from '@batch/messaging';
+import { LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
 import { BatchCommandsService } from '../commands/batch-commands.service.js';
 import { BatchQueriesService } from '../queries/batch-queries.service.js';
 import { toCommandError } from './to-command-error.js';
-import { LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { Names } from '@batch/contracts';
 
 /** The orchestrator's NATS request/reply surface: `batch.cmd.<name>` and `batch.query.<name>`. */
 @Injectable()

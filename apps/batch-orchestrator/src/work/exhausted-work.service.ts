@@ -1,14 +1,12 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { Subscription } from '@nats-io/transport-node';
+import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { itemFailed } from '@batch/batch-domain';
-import type { BatchEvent, ItemOutcome } from '@batch/contracts';
+import type { BatchEvent, ItemOutcome, Names } from '@batch/contracts';
+import type { EventStore } from '@batch/event-store';
 import { maxDeliveriesAdvisories, WorkMessage } from '@batch/messaging';
 import { commandMetadata, JETSTREAM_MANAGER, LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
 import { EVENT_STORE } from '../infrastructure/stores.js';
-import type { NatsConnection } from '@nats-io/transport-node';
-import type { JetStreamManager } from '@nats-io/jetstream';
-import type { Names } from '@batch/contracts';
-import type { EventStore } from '@batch/event-store';
 
 interface MaxDeliveriesAdvisory {
   stream: string;

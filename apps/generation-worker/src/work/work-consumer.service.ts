@@ -2,10 +2,10 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
-import type { ConversationSaver } from '@batch/persistence';
-import type { ItemOutcome, Names } from '@batch/contracts';
+import type { ItemOutcome, Names, ProviderName } from '@batch/contracts';
 import type { OutcomeCommitter } from '@batch/event-store';
 import { inSpan, request, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
+import type { ConversationSaver } from '@batch/persistence';
 import {
   DATA_SOURCE,
   JETSTREAM,
@@ -19,18 +19,17 @@ import {
   type NatsConnected,
 } from '@batch/platform';
 import type { WorkerConfig } from '../config/worker.config.js';
-import type { ProviderName } from '@batch/contracts';
 import type { Provider } from '../providers/provider.js';
 import { PROVIDERS } from '../providers/providers.js';
 import { CONVERSATION_SAVER } from './conversation-saver.provider.js';
-import { OUTCOME_COMMITTER } from './outcome-committer.provider.js';
-import { WORKER_METRICS, type WorkerMetrics } from './worker-metrics.js';
-import { lifecycleVerdicts } from './lifecycle-verdicts.js';
 import { fairSlots, type FairSlots } from './fair-slots.js';
+import { lifecycleVerdicts } from './lifecycle-verdicts.js';
 import { mayStart } from './may-start.js';
+import { OUTCOME_COMMITTER } from './outcome-committer.provider.js';
 import { stillQueued } from './still-queued.js';
 import { processWork } from './work-processor.js';
 import { workSources, type HeldMessage, type WorkSources } from './work-sources.js';
+import { WORKER_METRICS, type WorkerMetrics } from './worker-metrics.js';
 
 function decodeWork(message: JsMsg): WorkMessage | undefined {
   try {
