@@ -56,8 +56,8 @@ interface Dispatch {
   cursor: number;
   /** Whether `inFlight` was read from the queue (the truth after a crash or a failed send). */
   adopted: boolean;
-  /** The batch's config as JSON when its queue was adopted: work queued in another is purged. */
-  adoptedConfig?: string;
+  /** The batch's last lifecycle decision when its queue was adopted. */
+  adoptedAt?: number;
   /** When the batch's work consumer was last made sure of. */
   consumerEnsuredAt: number;
   /** The trace of the last command that woke the batch: its work messages carry it to the workers. */
@@ -311,14 +311,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const queued = dispatch.adopted ? [] : await queuedWork(jsm, names, batchId);
     const { state, version } = await aggregates.load(batchId);
     if (!exists(state) || state.status !== 'running') return this.halt(dispatch, state);
-    if (dispatch.adopted && JSON.stringify(state.config) !== dispatch.adoptedConfig) {
-      // Paused and resumed with new settings between two passes: adopt the queue again (purging
-      // the work in the old settings), reading it before the state as always.
+    if (dispatch.adopted && version.lifecycleSeq !== dispatch.adoptedAt) {
+      // A decision since the queue was adopted (paused and resumed with new settings between two
+      // passes, say): adopt it again, purging work in old settings, reading it before the state.
       dispatch.adopted = false;
       dispatch.again = true;
       return;
     }
-    if (!dispatch.adopted) await this.adopt(dispatch, state, queued);
+    if (!dispatch.adopted) await this.adopt(dispatch, state, version.lifecycleSeq, queued);
 
     for (const [itemId, attempt] of dispatch.inFlight) {
       const item = itemState(state, itemId);
@@ -398,7 +398,12 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
    * Takes over a batch's queued work. Work queued under another config (paused, then resumed with
    * overrides, before the queue was purged) is purged and sent again in the batch's current config.
    */
-  private async adopt(dispatch: Dispatch, state: Batch, queued: WorkMessage[]): Promise<void> {
+  private async adopt(
+    dispatch: Dispatch,
+    state: Batch,
+    lifecycleSeq: number,
+    queued: WorkMessage[],
+  ): Promise<void> {
     const { jsm, names, logger } = this;
     dispatch.inFlight.clear();
     const current = JSON.stringify(state.config);
@@ -408,7 +413,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }
     for (const work of queued) for (const item of work.items) dispatch.inFlight.set(item.id, item.attempt);
     dispatch.adopted = true;
-    dispatch.adoptedConfig = current;
+    dispatch.adoptedAt = lifecycleSeq;
     logger.info({ batchId: dispatch.batchId, inFlight: dispatch.inFlight.size }, 'dispatching batch');
   }
 
