@@ -205,7 +205,8 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
       }
     });
     await engine.orchestrator();
-    await engine.worker({ OPENAI_API_KEY: KEY, RETRY_BASE_DELAY_MS: '50', PROVIDER_MAX_RETRIES: '3' });
+    // The worker's default retry policy (1, 2, 4 ... s, 5 retries), as `npm start` runs it.
+    await engine.worker({ OPENAI_API_KEY: KEY });
     const prompts = ['rate-limited', 'flaky', 'invalid', 'malformed'];
     const batch = await engine.command<BatchView>('create', {
       userId: 'user-1',

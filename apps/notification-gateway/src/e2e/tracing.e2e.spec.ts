@@ -18,7 +18,6 @@ beforeAll(async () => {
     {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-      OTEL_BSP_SCHEDULE_DELAY: '100',
       LOG_LEVEL: 'debug',
     },
   );
