@@ -32,13 +32,25 @@ export const BatchCreated = eventSchema(
 );
 export const ItemsAdded = eventSchema('ItemsAdded', z.object({ items: z.array(ItemSpec) }));
 export const BatchStarted = eventSchema('BatchStarted', Empty);
+/** Tokens a provider counted for one call. */
+export const TokenUsage = z.object({
+  promptTokens: z.number().int().nonnegative(),
+  completionTokens: z.number().int().nonnegative(),
+});
+export type TokenUsage = z.infer<typeof TokenUsage>;
+
 export const ItemCompleted = eventSchema(
   'ItemCompleted',
   z.object({
     itemId: ItemId,
     conversationId: z.string().min(1).max(100),
     attempt: z.number().int().positive(),
+    /** From the item's start to its reply, retries and waits included. */
     durationMs: z.number().nonnegative(),
+    /** The provider call that answered: how long it took, which model answered, the tokens it counted. */
+    latencyMs: z.number().nonnegative().optional(),
+    model: z.string().max(200).optional(),
+    usage: TokenUsage.optional(),
   }),
 );
 export const ItemFailed = eventSchema(

@@ -1,7 +1,11 @@
 import { z } from 'zod';
 
-/** How an item's failure should be treated: retried, retried after a delay, or given up at once. */
-export const ErrorCategory = z.enum(['temporary', 'rate_limited', 'permanent']);
+/**
+ * How a failure is treated: retried, retried after a delay, given up at once, or the batch's (a
+ * refused key, an empty balance, an unknown model, a spent budget): the batch pauses until the user
+ * acts, and no item fails for it.
+ */
+export const ErrorCategory = z.enum(['temporary', 'rate_limited', 'permanent', 'action_required']);
 export type ErrorCategory = z.infer<typeof ErrorCategory>;
 
 /** The one error shape of the platform: item failures, command failures, notifications. */
@@ -10,6 +14,8 @@ export const ErrorShape = z.object({
   category: ErrorCategory,
   message: z.string().max(2000),
   retryable: z.boolean(),
+  /** What helps to understand it, such as the start of a reply that could not be read (sanitized). */
+  details: z.record(z.string(), z.string().max(2000)).optional(),
 });
 export type ErrorShape = z.infer<typeof ErrorShape>;
 

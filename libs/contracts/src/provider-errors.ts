@@ -4,24 +4,24 @@ import type { ErrorCategory } from './errors.js';
  * Every way a provider call can fail, as the item's error shows it: a stable code, its category
  * (what the retry policy does with it) and a message for the user that never echoes the provider's
  * text (which may quote a key). `temporary` is retried with backoff, `rate_limited` after the delay
- * the provider names, `permanent` fails the item at once. An error with `pauses` is the batch's, not
- * the item's (a refused key, an empty balance, an unknown model): the first one pauses the batch with
+ * the provider names, `permanent` fails the item at once. `action_required` (with `pauses`) is the
+ * batch's, not the item's (a refused key, an empty balance, an unknown model): the first one pauses the batch with
  * that reason and fails no item; a resume (with another credential, model or base URL) goes on.
  */
 export const PROVIDER_ERRORS = {
   ERR_API_RATE_LIMIT: { category: 'rate_limited', message: 'the provider is rate limiting requests' },
   ERR_API_AUTH: {
-    category: 'permanent',
+    category: 'action_required',
     message: 'the provider refused the API key (invalid, or not allowed)',
     pauses: 'provider_auth_failed',
   },
   ERR_API_QUOTA: {
-    category: 'permanent',
+    category: 'action_required',
     message: "the provider account's quota or balance is exhausted",
     pauses: 'quota_exhausted',
   },
   ERR_API_MODEL_NOT_FOUND: {
-    category: 'permanent',
+    category: 'action_required',
     message: 'the provider does not know this model',
     pauses: 'model_not_found',
   },
@@ -35,6 +35,15 @@ export const PROVIDER_ERRORS = {
     message: "the provider's content filter stopped the reply",
   },
   ERR_GEN_PARSE: { category: 'permanent', message: "the provider's answer could not be read" },
+  ERR_GEN_REPLY_FORMAT: {
+    category: 'permanent',
+    message:
+      'the model did not answer with the JSON conversation asked for ({persona, turns: [{role, content}]})',
+  },
+  ERR_GEN_TRUNCATED: {
+    category: 'permanent',
+    message: 'the reply was cut off at maxTokens before the conversation was complete',
+  },
 } as const satisfies Record<string, { category: ErrorCategory; message: string; pauses?: string }>;
 
 export type ProviderErrorCode = keyof typeof PROVIDER_ERRORS;

@@ -50,9 +50,24 @@ export const anthropicMessage = (content: string, stopReason = 'end_turn') => ({
   usage: { input_tokens: 10, output_tokens: 5 },
 });
 
-/** The answer of the API the request was made to (`/messages`: Anthropic's; else OpenAI's). */
-export const replyTo = (request: LlmRequest, content: string) =>
-  request.path.endsWith('/messages') ? anthropicMessage(content) : completion(content);
+/** A model's reply in the shape the providers ask for: the prompt and one answer to it. */
+export const conversationJson = (prompt: string, answer: string, persona = 'tester'): string =>
+  JSON.stringify({
+    persona,
+    turns: [
+      { role: 'user', content: prompt },
+      { role: 'assistant', content: answer },
+    ],
+  });
+
+/**
+ * The answer of the API the request was made to (`/messages`: Anthropic's; else OpenAI's): a
+ * conversation of the request's prompt and `answer`.
+ */
+export const replyTo = (request: LlmRequest, answer: string) => {
+  const content = conversationJson(request.prompt, answer);
+  return request.path.endsWith('/messages') ? anthropicMessage(content) : completion(content);
+};
 
 /**
  * A scripted server on a free port speaking OpenAI's chat completions and Anthropic's Messages API: `script(request, n)` (n:

@@ -49,6 +49,14 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     await engine.watcher.until(ended(batch.batch_id));
 
     expect(completedIds(engine.watcher.events, batch.batch_id).size).toBe(3);
+    // Each item records the call that answered it: the provider's token counts, its model, its latency.
+    const completions = engine.watcher.events.filter(
+      (event) => event.batchId === batch.batch_id && event.type === 'ItemCompleted',
+    ) as Extract<BatchEvent, { type: 'ItemCompleted' }>[];
+    for (const { data } of completions) {
+      expect(data).toMatchObject({ model: 'fake-1', usage: { promptTokens: 10, completionTokens: 5 } });
+      expect(data.latencyMs).toBeGreaterThanOrEqual(0);
+    }
     const turns = await engine.sql<{ role: string; content: string }>(
       `SELECT t.role, t.content FROM $schema.conversation_turns t JOIN $schema.conversations c ON c.id = t.conversation_id
        WHERE c.batch_id = $1 AND c.item_id = 'item-1' ORDER BY t.sequence`,
@@ -64,6 +72,8 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
       expect(request.path).toBe('/v1/chat/completions');
       expect(request.headers.authorization).toBe(`Bearer ${KEY}`);
       expect(request.body).toMatchObject({ model: 'fake-1', temperature: 0.2, max_tokens: 50 });
+      // The batch's system prompt, then the shape the reply must have.
+      expect(request.body.messages![0]!.content).toMatch(/^Be brief\.\n\n.*\{"persona"/s);
     }
     // Nowhere else: not in the log of the worker that used it, the events, or the read model.
     const view = await engine.query<BatchView>('get', { userId: 'user-1', batchId: batch.batch_id });
@@ -114,7 +124,8 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
       new RegExp(`^(Bearer )?${KEY}$`),
     );
     expect(request!.headers['anthropic-version']).toBeDefined();
-    expect(request!.body).toMatchObject({ model: 'fake-1', system: 'Be brief.', max_tokens: 1024 });
+    expect(request!.body).toMatchObject({ model: 'fake-1', max_tokens: 1024 });
+    expect(request!.body.system).toMatch(/^Be brief\.\n\n.*\{"persona"/s);
     // The reply that arrived was kept: cancelling releases the held item, and the message reports it.
     await engine.command('cancel', { userId: 'user-1', batchId: batch.batch_id });
     await engine.watcher.until((events) => completedIds(events, batch.batch_id).has('hello'));
@@ -134,7 +145,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     const GOOD = 'sk-proj-good0123456789abcdefghijklmnop';
     llm = await startFakeLlm((request) =>
       request.headers.authorization === `Bearer ${GOOD}`
-        ? { status: 200, body: completion(`reply to ${request.prompt}`) }
+        ? { status: 200, body: replyTo(request, `reply to ${request.prompt}`) }
         : {
             status: 401,
             body: { error: { message: `Incorrect API key provided: ${KEY}`, code: 'invalid_api_key' } },
@@ -191,15 +202,22 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
         case 'rate-limited':
           return attempt === 1
             ? { status: 429, headers: { 'retry-after': '1' }, body: { error: { message: 'slow down' } } }
-            : { status: 200, body: completion('finally') };
+            : { status: 200, body: replyTo(request, 'finally') };
         case 'flaky':
           return attempt <= 2
             ? { status: 500, body: { error: { message: 'oops' } } }
-            : { status: 200, body: completion('recovered') };
+            : { status: 200, body: replyTo(request, 'recovered') };
         case 'invalid':
           return { status: 400, body: { error: { message: `bad request for key ${KEY}` } } };
         case 'malformed':
           return { raw: '{"choices": [' };
+        case 'prose':
+          return { status: 200, body: completion(`Sure! A chat about prose, sent with ${KEY}.`) };
+        case 'cut-off':
+          return {
+            status: 200,
+            body: completion('{"persona": "a reader", "turns": [{"role": "us', 'length'),
+          };
         default:
           return { status: 200, body: completion('empty') };
       }
@@ -207,7 +225,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     await engine.orchestrator();
     // The worker's default retry policy (1, 2, 4 ... s, 5 retries), as `npm start` runs it.
     await engine.worker({ OPENAI_API_KEY: KEY });
-    const prompts = ['rate-limited', 'flaky', 'invalid', 'malformed'];
+    const prompts = ['rate-limited', 'flaky', 'invalid', 'malformed', 'prose', 'cut-off'];
     const batch = await engine.command<BatchView>('create', {
       userId: 'user-1',
       items: prompts.map((prompt) => ({ id: prompt, topic: prompt })),
@@ -229,8 +247,12 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     ).toEqual({
       invalid: ['ERR_API_BAD_REQUEST', 'permanent'],
       malformed: ['ERR_GEN_PARSE', 'permanent'],
+      prose: ['ERR_GEN_REPLY_FORMAT', 'permanent'],
+      'cut-off': ['ERR_GEN_TRUNCATED', 'permanent'],
     });
-    for (const prompt of ['invalid', 'malformed']) expect(llm.callsFor(prompt)).toBe(1);
+    for (const prompt of ['invalid', 'malformed', 'prose', 'cut-off']) expect(llm.callsFor(prompt)).toBe(1);
+    // A reply that is not the conversation asked for is kept for the error details, without secrets.
+    expect(failures.get('prose')!.details!.reply).toBe('Sure! A chat about prose, sent with [REDACTED].');
     // The provider's own text (which quoted the key here) is never the item's message.
     expect(JSON.stringify([...failures.values()])).not.toContain(KEY);
   });

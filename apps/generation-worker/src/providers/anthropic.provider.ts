@@ -1,5 +1,7 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { BatchConfig, ItemSpec } from '@batch/contracts';
+import { conversationIn, CONVERSATION_INSTRUCTION } from './conversation-reply.js';
+import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
 import { failure, failureOfStatus, keyFor, personaOf, promptOf } from './provider-failures.js';
 
@@ -46,30 +48,43 @@ export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlyS
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
       const credential = keyFor(env, credentials, config.credential, 'ANTHROPIC_API_KEY');
       const client = clientFor(config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL, credential);
-      const prompt = promptOf(item);
-      let message: Anthropic.Message;
+      let answer: { data: Anthropic.Message; response: Response };
       try {
-        message = await client.messages.create({
-          model: config.model ?? DEFAULT_MODEL,
-          max_tokens: config.maxTokens ?? DEFAULT_MAX_TOKENS,
-          messages: [{ role: 'user', content: prompt }],
-          ...(config.systemPrompt ? { system: config.systemPrompt } : {}),
-          ...(config.temperature === undefined ? {} : { temperature: Math.min(1, config.temperature) }),
-        });
+        answer = await client.messages
+          .create({
+            model: config.model ?? DEFAULT_MODEL,
+            max_tokens: config.maxTokens ?? DEFAULT_MAX_TOKENS,
+            messages: [{ role: 'user', content: promptOf(item) }],
+            system: [config.systemPrompt, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
+            ...(config.temperature === undefined ? {} : { temperature: Math.min(1, config.temperature) }),
+          })
+          .withResponse();
       } catch (error) {
         throw classifyAnthropicError(error);
       }
+      const message = answer.data;
       if (!Array.isArray(message?.content)) throw failure('ERR_GEN_PARSE');
       if (message.stop_reason === 'refusal') throw failure('ERR_GEN_CONTENT_FILTER');
       const reply = message.content.flatMap((block) => (block.type === 'text' ? [block.text] : [])).join('');
       if (!reply) throw failure('ERR_GEN_EMPTY_REPLY');
+      if (message.stop_reason === 'max_tokens') throw failure('ERR_GEN_TRUNCATED');
+      const conversation = conversationIn(reply);
       return {
-        persona: personaOf(item),
+        persona: conversation.persona ?? personaOf(item),
         turns: [
           ...(config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : []),
-          { role: 'user', content: prompt },
-          { role: 'assistant', content: reply },
+          ...conversation.turns,
         ],
+        ...(message.usage
+          ? {
+              usage: {
+                promptTokens: message.usage.input_tokens,
+                completionTokens: message.usage.output_tokens,
+              },
+            }
+          : {}),
+        model: message.model || config.model || DEFAULT_MODEL,
+        limitsLeft: limitsLeft(answer.response.headers),
       };
     },
   };

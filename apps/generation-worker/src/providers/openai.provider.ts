@@ -1,6 +1,8 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { BatchConfig, ItemSpec } from '@batch/contracts';
-import { ProviderError, type Generated, type GeneratedTurn, type Provider } from './provider.js';
+import { conversationIn, CONVERSATION_INSTRUCTION } from './conversation-reply.js';
+import { limitsLeft } from './limits-left.js';
+import { ProviderError, type Generated, type Provider } from './provider.js';
 import { failure, failureOfStatus, keyFor, personaOf, promptOf } from './provider-failures.js';
 
 /** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
@@ -40,27 +42,48 @@ export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
       const credential = keyFor(env, credentials, config.credential, 'OPENAI_API_KEY');
       const client = clientFor(config.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL, credential);
-      const turns: GeneratedTurn[] = [
-        ...(config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : []),
-        { role: 'user', content: promptOf(item) },
-      ];
-      let completion: OpenAI.Chat.Completions.ChatCompletion;
+      const system = config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : [];
+      let answer: { data: OpenAI.Chat.Completions.ChatCompletion; response: Response };
       try {
-        completion = await client.chat.completions.create({
-          model: config.model ?? DEFAULT_MODEL,
-          messages: turns,
-          ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
-          ...(config.maxTokens === undefined ? {} : { max_tokens: config.maxTokens }),
-        });
+        answer = await client.chat.completions
+          .create({
+            model: config.model ?? DEFAULT_MODEL,
+            messages: [
+              {
+                role: 'system',
+                content: [config.systemPrompt, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
+              },
+              { role: 'user', content: promptOf(item) },
+            ],
+            ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
+            ...(config.maxTokens === undefined ? {} : { max_tokens: config.maxTokens }),
+          })
+          .withResponse();
       } catch (error) {
         throw classifyOpenAiError(error);
       }
+      const completion = answer.data;
       const choice = completion?.choices?.[0];
       if (!choice) throw failure('ERR_GEN_PARSE');
       if (choice.finish_reason === 'content_filter') throw failure('ERR_GEN_CONTENT_FILTER');
       const reply = choice.message?.content;
       if (!reply) throw failure('ERR_GEN_EMPTY_REPLY');
-      return { persona: personaOf(item), turns: [...turns, { role: 'assistant', content: reply }] };
+      if (choice.finish_reason === 'length') throw failure('ERR_GEN_TRUNCATED');
+      const conversation = conversationIn(reply);
+      return {
+        persona: conversation.persona ?? personaOf(item),
+        turns: [...system, ...conversation.turns],
+        ...(completion.usage
+          ? {
+              usage: {
+                promptTokens: completion.usage.prompt_tokens,
+                completionTokens: completion.usage.completion_tokens,
+              },
+            }
+          : {}),
+        model: completion.model || config.model || DEFAULT_MODEL,
+        limitsLeft: limitsLeft(answer.response.headers),
+      };
     },
   };
 }

@@ -6,9 +6,16 @@ export const failure = (
   code: ProviderErrorCode,
   detail?: string,
   retryAfterSeconds?: number,
+  details?: Record<string, string>,
 ): ProviderError => {
   const { category, message } = PROVIDER_ERRORS[code];
-  return new ProviderError(code, category, detail ? `${message} (${detail})` : message, retryAfterSeconds);
+  return new ProviderError(
+    code,
+    category,
+    detail ? `${message} (${detail})` : message,
+    retryAfterSeconds,
+    details,
+  );
 };
 
 /** A rate-limited call that says nothing of when to come back waits this long. */

@@ -5,9 +5,26 @@ export interface GeneratedTurn {
   content: string;
 }
 
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+/** What a provider says is left of one of its limits, and in how many seconds it is whole again. */
+export interface LimitLeft {
+  remaining: number;
+  resetSeconds: number;
+}
+
 export interface Generated {
   persona: string;
   turns: GeneratedTurn[];
+  /** Tokens the provider counted for the call, when it says. */
+  usage?: Usage;
+  /** The model that answered, as the provider names it. */
+  model?: string;
+  /** The provider's rate-limit headers: the shared budget follows them when they say less is left. */
+  limitsLeft?: { requests?: LimitLeft; tokens?: LimitLeft };
 }
 
 /** Turns one item into one conversation. */
@@ -22,6 +39,7 @@ export class ProviderError extends Error {
     readonly category: ErrorCategory,
     message: string,
     readonly retryAfterSeconds?: number,
+    readonly details?: Record<string, string>,
   ) {
     super(message);
     this.name = 'ProviderError';

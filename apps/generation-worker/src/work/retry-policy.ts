@@ -17,7 +17,8 @@ function shapeOf(error: unknown): ErrorShape & { retryAfterSeconds?: number } {
       code: error.code,
       category: error.category,
       message: error.message,
-      retryable: error.category !== 'permanent',
+      retryable: error.category === 'temporary' || error.category === 'rate_limited',
+      ...(error.details === undefined ? {} : { details: error.details }),
       ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
     };
   return {

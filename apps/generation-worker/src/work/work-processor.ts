@@ -14,7 +14,14 @@ import type { WorkerMetrics } from './worker-metrics.js';
 
 type ItemResult =
   /** Its conversation is stored: generated now, or by an earlier delivery of the message. */
-  | { item: WorkItemSpec; kind: 'done'; conversationId: string; durationMs: number }
+  | {
+      item: WorkItemSpec;
+      kind: 'done';
+      conversationId: string;
+      durationMs: number;
+      /** The call that answered, when it was made now (not by an earlier delivery). */
+      answered?: Pick<Generated, 'usage' | 'model'> & { latencyMs: number };
+    }
   | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
   /**
    * Not started, and left alone: the orchestrator took the message back (pause, cancel), or this
@@ -86,7 +93,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
   const provider = deps.providers[work.config.provider];
 
   type Call =
-    | { item: WorkItemSpec; kind: 'generated'; generated: Generated }
+    | { item: WorkItemSpec; kind: 'generated'; generated: Generated; latencyMs: number }
     | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
     | { kind: 'retry'; delayMs: number }
     | { kind: 'pause'; reason: string };
@@ -101,8 +108,9 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     const took = () => (performance.now() - callStarted) / 1000;
     try {
       const generated = await provider.generate(item, work.config);
-      deps.metrics.providerCall(work.config.provider, took());
-      return { item, kind: 'generated', generated };
+      const seconds = took();
+      deps.metrics.providerCall(work.config.provider, seconds);
+      return { item, kind: 'generated', generated, latencyMs: Math.round(seconds * 1000) };
     } catch (error) {
       deps.metrics.providerCall(work.config.provider, took(), error);
       const pauses = isProviderError(error) ? pauseReasonOf(error.code) : undefined;
@@ -131,7 +139,14 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       }
       if (called.kind === 'generated') {
         const { conversationId } = await deps.saver.save(conversationOf(work, item, called.generated));
-        return { item, kind: 'done', conversationId, durationMs: Math.round(performance.now() - started) };
+        const { usage, model } = called.generated;
+        return {
+          item,
+          kind: 'done',
+          conversationId,
+          durationMs: Math.round(performance.now() - started),
+          answered: { latencyMs: called.latencyMs, ...(model ? { model } : {}), ...(usage ? { usage } : {}) },
+        };
       }
       retry++;
       await sleep(called.delayMs);
@@ -164,6 +179,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
         conversationId: result.conversationId,
         attempt: item.attempt,
         durationMs: result.durationMs,
+        ...result.answered,
       },
       metadata,
     );
