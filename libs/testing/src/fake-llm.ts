@@ -11,9 +11,9 @@ export interface LlmRequest {
   at: number;
 }
 
-/** How the fake answers one request: a status with a JSON body, a raw body, or never. */
+/** How the fake answers one request: a status with a JSON body (after `delayMs`), a raw body, or never. */
 export type LlmAnswer =
-  | { status: number; body?: unknown; headers?: Record<string, string> }
+  | { status: number; body?: unknown; headers?: Record<string, string>; delayMs?: number }
   | { raw: string; status?: number }
   | 'hang';
 
@@ -101,9 +101,12 @@ export async function startFakeLlm(
         return void response
           .writeHead(answer.status ?? 200, { 'content-type': 'application/json' })
           .end(answer.raw);
-      response
-        .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
-        .end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      const respond = () =>
+        response
+          .writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers })
+          .end(answer.body === undefined ? '' : JSON.stringify(answer.body));
+      if (answer.delayMs) setTimeout(respond, answer.delayMs);
+      else respond();
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
