@@ -51,6 +51,8 @@ export const ItemCompleted = eventSchema(
     latencyMs: z.number().nonnegative().optional(),
     model: z.string().max(200).optional(),
     usage: TokenUsage.optional(),
+    /** The call's estimated cost in US dollars, from the model's price; absent for a model without one. */
+    costUsd: z.number().nonnegative().optional(),
   }),
 );
 export const ItemFailed = eventSchema(

@@ -10,3 +10,4 @@ export * from './public-api.js';
 export * from './asyncapi.js';
 export * from './storable-json.js';
 export * from './provider-errors.js';
+export * from './model-prices.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { priceTableSetting } from './model-prices.js';
 
 export const positiveInt = z.coerce.number().int().positive();
 export const port = z.coerce.number().int().min(0).max(65_535);
@@ -45,6 +46,11 @@ export const baseSettings = z.object({
             .filter(Boolean),
         ),
     ),
+  /**
+   * A JSON price table (`{"models": {"<model>": {"inputUsdPerMillion", "outputUsdPerMillion"}}}`)
+   * merged over the shipped defaults; parsed into the merged table, which prices each call's tokens.
+   */
+  MODEL_PRICES_FILE: z.string().optional().transform(priceTableSetting),
 });
 export type BaseSettings = z.infer<typeof baseSettings>;
 

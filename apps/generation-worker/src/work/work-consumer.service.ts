@@ -191,6 +191,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
           metrics,
           providerCallLog: config.PROVIDER_CALL_LOG,
+          prices: config.MODEL_PRICES_FILE,
           pauseBatch: (reason) => this.pauseBatch(work, reason),
           // Stopping or cut off, the items not started go back to the queue for another worker.
           ...mayStart({
@@ -209,6 +210,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         const failed = outcomes.filter((outcome) => outcome.type === 'ItemFailed').length;
         metrics.settled('completed', outcomes.length - failed);
         metrics.settled('failed', failed);
+        metrics.spent(work.config.provider, outcomes);
         // What was left alone goes back at once for another worker, unless nobody wants it any more.
         if (withdrawn > 0 && (await wanted())) await this.handBack(message);
         else message.ack();

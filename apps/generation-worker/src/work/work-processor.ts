@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { itemCompleted, itemFailed } from '@batch/batch-domain';
-import { pauseReasonOf, type ErrorShape, type ItemOutcome, type ProviderName } from '@batch/contracts';
+import {
+  costOf,
+  pauseReasonOf,
+  type ErrorShape,
+  type ItemOutcome,
+  type PriceTable,
+  type ProviderName,
+} from '@batch/contracts';
 import type { WorkItemSpec, WorkMessage } from '@batch/messaging';
 import { commandMetadata } from '@batch/platform';
 import { findConversationIds, type ConversationInput, type ConversationSaver } from '@batch/persistence';
@@ -20,7 +27,7 @@ type ItemResult =
       conversationId: string;
       durationMs: number;
       /** The call that answered, when it was made now (not by an earlier delivery). */
-      answered?: Pick<Generated, 'usage' | 'model'> & { latencyMs: number };
+      answered?: Pick<Generated, 'usage' | 'model'> & { latencyMs: number; costUsd?: number };
     }
   | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
   /**
@@ -63,6 +70,8 @@ export interface ProcessorDeps {
   retry: RetryPolicy;
   metrics: WorkerMetrics;
   providerCallLog?: string;
+  /** Prices each answered call's tokens (its `costUsd`); a model without a price has no cost. */
+  prices: PriceTable;
   /**
    * Whether the next item (or retry) may start, waiting while its batch holds it back; when not,
    * the items not started are left alone.
@@ -140,12 +149,18 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       if (called.kind === 'generated') {
         const { conversationId } = await deps.saver.save(conversationOf(work, item, called.generated));
         const { usage, model } = called.generated;
+        const costUsd = usage && model ? costOf(deps.prices, model, usage) : undefined;
         return {
           item,
           kind: 'done',
           conversationId,
           durationMs: Math.round(performance.now() - started),
-          answered: { latencyMs: called.latencyMs, ...(model ? { model } : {}), ...(usage ? { usage } : {}) },
+          answered: {
+            latencyMs: called.latencyMs,
+            ...(model ? { model } : {}),
+            ...(usage ? { usage } : {}),
+            ...(costUsd === undefined ? {} : { costUsd }),
+          },
         };
       }
       retry++;

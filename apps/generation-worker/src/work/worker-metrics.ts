@@ -1,5 +1,6 @@
 import type { Provider } from '@nestjs/common';
 import { Counter, Histogram, type Registry } from 'prom-client';
+import type { ItemOutcome } from '@batch/contracts';
 import { METRICS } from '@batch/platform';
 import { isProviderError } from '../providers/provider.js';
 
@@ -11,6 +12,8 @@ export interface WorkerMetrics {
   settled(status: 'completed' | 'failed', count: number): void;
   /** An outcome commit was sent with this many events. */
   outcomeCommit(events: number): void;
+  /** Outcomes reported: the tokens and estimated cost of the calls that completed items, by provider and model. */
+  spent(provider: string, outcomes: readonly ItemOutcome[]): void;
 }
 
 export const WORKER_METRICS = Symbol('WORKER_METRICS');
@@ -41,8 +44,29 @@ export function createWorkerMetrics(registry: Registry): WorkerMetrics {
     buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000],
     registers: [registry],
   });
+  const tokens = new Counter({
+    name: 'provider_tokens_total',
+    help: 'Tokens of the provider calls that completed items, by provider, model and kind (prompt, completion)',
+    labelNames: ['provider', 'model', 'kind'],
+    registers: [registry],
+  });
+  const cost = new Counter({
+    name: 'provider_cost_usd_total',
+    help: "Estimated cost in US dollars of the provider calls that completed items (the models' list prices), by provider and model",
+    labelNames: ['provider', 'model'],
+    registers: [registry],
+  });
   return {
     outcomeCommit: (events) => commits.observe(events),
+    spent(provider, reported) {
+      for (const outcome of reported) {
+        if (outcome.type !== 'ItemCompleted' || !outcome.data.usage) continue;
+        const { usage, model = 'unknown', costUsd } = outcome.data;
+        tokens.inc({ provider, model, kind: 'prompt' }, usage.promptTokens);
+        tokens.inc({ provider, model, kind: 'completion' }, usage.completionTokens);
+        if (costUsd !== undefined) cost.inc({ provider, model }, costUsd);
+      }
+    },
     providerCall(provider, seconds, error) {
       const result = error === undefined ? 'ok' : isProviderError(error) ? error.category : 'temporary';
       calls.observe({ provider, result }, seconds);
