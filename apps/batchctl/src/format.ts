@@ -1,10 +1,15 @@
 import type { BatchView, ItemView } from '@batch/client';
+import { formatUsd } from '@batch/contracts';
 
 /** Settled items: completed or failed for good. */
 export const settledOf = (batch: BatchView): number => batch.processed_count + batch.failed_count;
 
 const progressOf = (batch: BatchView): string =>
   `${settledOf(batch)}/${batch.total_items} (${batch.progress_percent.toFixed(1)}%), ${batch.failed_count} failed`;
+
+/** Tokens and estimated cost of the calls that completed items: `1,200 prompt + 600 completion tokens, $0.0123`. */
+export const usageOf = (batch: BatchView): string =>
+  `${batch.prompt_tokens.toLocaleString('en-US')} prompt + ${batch.completion_tokens.toLocaleString('en-US')} completion tokens, ${formatUsd(batch.cost_usd)}`;
 
 /** One line on what a command did to a batch. */
 export const batchLine = (batch: BatchView): string =>
@@ -18,6 +23,9 @@ export function describeBatch(batch: BatchView): string {
     ['progress', progressOf(batch)],
     ['completed', String(batch.processed_count)],
     ['pending', String(batch.pending_count)],
+    ['usage', usageOf(batch)],
+    ['budget', batch.config.maxCostUsd === undefined ? null : formatUsd(batch.config.maxCostUsd)],
+    ['paused for', batch.status === 'paused' ? batch.pause_reason : null],
     ['config', JSON.stringify(batch.config)],
     ['created', batch.created_at],
     ['started', batch.started_at],

@@ -1,5 +1,6 @@
 import type { BatchView } from '@batch/client';
 import cliProgress from 'cli-progress';
+import { formatUsd } from '@batch/contracts';
 import { settledOf } from './format.js';
 import { formatDuration, type Throughput } from './throughput.js';
 
@@ -35,7 +36,7 @@ export function watchProgress(batch: BatchView): WatchProgress {
   const bar = new cliProgress.SingleBar(
     {
       format:
-        '{status} |{bar}| {percentage}% | {value}/{total} | {rate} items/s | ETA {timeLeft} | {failed} failed {note}',
+        '{status} |{bar}| {percentage}% | {value}/{total} | {rate} items/s | ETA {timeLeft} | {failed} failed | {tokens} tokens {cost} {note}',
       fps: 5,
     },
     cliProgress.Presets.shades_classic,
@@ -45,6 +46,8 @@ export function watchProgress(batch: BatchView): WatchProgress {
     rate: (throughput?.itemsPerSecond ?? 0).toFixed(1),
     timeLeft: formatDuration(throughput?.etaSeconds),
     failed: view.failed_count,
+    tokens: (view.prompt_tokens + view.completion_tokens).toLocaleString('en-US'),
+    cost: formatUsd(view.cost_usd),
     note,
   });
   bar.start(Math.max(batch.total_items, 1), settledOf(batch), payload(batch));

@@ -31,6 +31,8 @@ export type CancelBatch = Command<'CancelBatch'>;
 export type RetryFailedItems = Command<'RetryFailedItems'>;
 /** Sent by the orchestrator when nothing is left pending. */
 export type CompleteBatch = Command<'CompleteBatch'>;
+/** Sent by the orchestrator when a running batch's estimated spend has reached its `maxCostUsd`. */
+export type EnforceBudget = Command<'EnforceBudget'>;
 export type DiscardBatch = Command<'DiscardBatch'>;
 
 export type BatchCommand =
@@ -42,4 +44,5 @@ export type BatchCommand =
   | CancelBatch
   | RetryFailedItems
   | CompleteBatch
+  | EnforceBudget
   | DiscardBatch;

@@ -1,6 +1,7 @@
 import { chunkItemIds, chunkItems, jsonBytes, MAX_CONFIG_BYTES, type BatchEvent } from '@batch/contracts';
 import type { BatchCommand, CommandMetadata } from './batch.commands.js';
 import { batchEvent } from './batch.events.js';
+import { budgetExhaustedReason, spentBudget } from './batch.queries.js';
 import { exists, type Batch, type BatchLifecycle, type BatchState } from './batch.state.js';
 import { DomainError } from './domain-error.js';
 import { idsWithStatus, indexOf } from './item-table.js';
@@ -72,6 +73,13 @@ export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
           'validation',
           `the config with these overrides is over ${MAX_CONFIG_BYTES} bytes as JSON`,
         );
+      // Resuming at a spent budget would pause again at once: the user must raise it.
+      const spent = spentBudget(batch, { ...batch.config, ...configOverrides });
+      if (spent)
+        throw new DomainError(
+          'validation',
+          `${budgetExhaustedReason(spent)}; resume with a higher configOverrides.maxCostUsd`,
+        );
       return [event('BatchResumed', batchId, configOverrides ? { configOverrides } : {}, metadata)];
     }
     case 'CancelBatch':
@@ -91,6 +99,12 @@ export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
       return items.completed === 0 && items.failed > 0
         ? [event('BatchFailed', batchId, { reason: `all ${items.failed} items failed` }, metadata)]
         : [event('BatchCompleted', batchId, {}, metadata)];
+    case 'EnforceBudget': {
+      refuseUnless(batch, ['running'], 'pause');
+      const spent = spentBudget(batch);
+      if (!spent) throw new DomainError('invalid_state', `batch ${batchId} is within its budget`);
+      return [event('BatchPaused', batchId, { reason: budgetExhaustedReason(spent) }, metadata)];
+    }
     case 'DiscardBatch':
       refuseUnless(batch, ['pending', 'paused', 'completed', 'failed', 'cancelled'], 'discard');
       return [event('BatchDiscarded', batchId, {}, metadata)];

@@ -29,9 +29,15 @@ function evolveBatch(batch: Batch, event: BatchEvent): Batch {
     case 'ItemsAdded':
       addItems(batch.items, event.data.items);
       return batch;
-    case 'ItemCompleted':
-      settleItem(batch.items, event.data.itemId, event.data.attempt, 'completed');
+    case 'ItemCompleted': {
+      const { itemId, attempt, usage, costUsd } = event.data;
+      if (settleItem(batch.items, itemId, attempt, 'completed')) {
+        batch.usage.promptTokens += usage?.promptTokens ?? 0;
+        batch.usage.completionTokens += usage?.completionTokens ?? 0;
+        batch.usage.costUsd += costUsd ?? 0;
+      }
       return batch;
+    }
     case 'ItemFailed':
       settleItem(batch.items, event.data.itemId, event.data.attempt, 'failed');
       return batch;

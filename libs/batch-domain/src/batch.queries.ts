@@ -1,6 +1,6 @@
-import type { BatchState } from './batch.state.js';
+import type { Batch, BatchState } from './batch.state.js';
 import { ItemCode, indexOf, statusAt } from './item-table.js';
-import type { ItemStatus } from '@batch/contracts';
+import { BUDGET_EXHAUSTED, formatUsd, type BatchConfig, type ItemStatus } from '@batch/contracts';
 
 export interface Progress {
   total: number;
@@ -63,3 +63,25 @@ export function itemState(
     ? undefined
     : { status: statusAt(state.items, index), attempt: state.items.attempt[index]! };
 }
+
+/** A budget the batch's estimated spend has reached. */
+export interface SpentBudget {
+  spentUsd: number;
+  maxCostUsd: number;
+}
+
+/**
+ * The batch's budget when its spend has reached it with items still to do (under `config`, the
+ * batch's own or the one a resume would give it); undefined within budget, without one, or when
+ * nothing is left to spend on.
+ */
+export function spentBudget(batch: Batch, config: BatchConfig = batch.config): SpentBudget | undefined {
+  const { maxCostUsd } = config;
+  if (maxCostUsd === undefined || batch.items.pending === 0) return undefined;
+  const spentUsd = batch.usage.costUsd;
+  return spentUsd >= maxCostUsd ? { spentUsd, maxCostUsd } : undefined;
+}
+
+/** `budget_exhausted: spent $0.0123 of $0.01`: why a batch paused at its budget. */
+export const budgetExhaustedReason = ({ spentUsd, maxCostUsd }: SpentBudget): string =>
+  `${BUDGET_EXHAUSTED}: spent ${formatUsd(spentUsd)} of ${formatUsd(maxCostUsd)}`;

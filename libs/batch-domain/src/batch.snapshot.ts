@@ -1,5 +1,5 @@
 import type { BatchConfig } from '@batch/contracts';
-import type { Batch, BatchLifecycle, BatchState } from './batch.state.js';
+import { noUsage, type Batch, type BatchLifecycle, type BatchState } from './batch.state.js';
 import { emptyTable, ItemCode, type ItemTable } from './item-table.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -11,7 +11,8 @@ export const SNAPSHOT_VERSION = 1;
  */
 export interface BatchSnapshot {
   v: typeof SNAPSHOT_VERSION;
-  batch: Omit<Batch, 'items' | 'status'> & { status: BatchLifecycle };
+  /** `usage` is absent from snapshots taken before batches counted it: zero then. */
+  batch: Omit<Batch, 'items' | 'status' | 'usage'> & { status: BatchLifecycle; usage?: Batch['usage'] };
   items: {
     ids: string;
     status: string;
@@ -52,5 +53,10 @@ export function fromSnapshot(snapshot: BatchSnapshot): BatchState {
     else if (code === ItemCode.completed) table.completed++;
     else table.failed++;
   }
-  return { ...snapshot.batch, config: snapshot.batch.config as BatchConfig, items: table };
+  return {
+    ...snapshot.batch,
+    config: snapshot.batch.config as BatchConfig,
+    usage: { ...noUsage(), ...snapshot.batch.usage },
+    items: table,
+  };
 }

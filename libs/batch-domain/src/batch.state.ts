@@ -9,6 +9,15 @@ export interface EmptyBatch {
   status: 'empty';
 }
 
+/** What the calls that completed items cost: their tokens, and the estimate of their price. */
+export interface BatchUsage {
+  promptTokens: number;
+  completionTokens: number;
+  costUsd: number;
+}
+
+export const noUsage = (): BatchUsage => ({ promptTokens: 0, completionTokens: 0, costUsd: 0 });
+
 export interface Batch {
   status: BatchLifecycle;
   batchId: string;
@@ -18,6 +27,8 @@ export interface Batch {
   /** Items announced at creation; the batch cannot start before they have all been added. */
   declaredItems: number;
   items: ItemTable;
+  /** Added in place as items complete, like the item table (the outcomes that settle an item count once). */
+  usage: BatchUsage;
   createdAt: string;
   startedAt?: string;
   pausedAt?: string;
@@ -34,6 +45,6 @@ export const initialState = (): BatchState => ({ status: 'empty' });
 export const exists = (state: BatchState): state is Batch =>
   state.status !== 'empty' && state.status !== 'discarded';
 
-export function newBatch(fields: Omit<Batch, 'status' | 'items'>): Batch {
-  return { status: 'pending', items: emptyTable(), ...fields };
+export function newBatch(fields: Omit<Batch, 'status' | 'items' | 'usage'>): Batch {
+  return { status: 'pending', items: emptyTable(), usage: noUsage(), ...fields };
 }

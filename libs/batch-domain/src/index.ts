@@ -10,6 +10,7 @@ export {
   exists,
   initialState,
   type Batch,
+  type BatchUsage,
   type BatchLifecycle,
   type BatchState,
   type EmptyBatch,

@@ -81,18 +81,20 @@ function move(table: ItemTable, index: number, to: ItemCode): void {
 
 /**
  * Records an outcome. Only a pending item in the outcome's attempt changes: a second outcome for an
- * item already settled in that attempt, or one from an earlier attempt, changes nothing.
+ * item already settled in that attempt, or one from an earlier attempt, changes nothing. Answers
+ * whether the item moved.
  */
 export function settleItem(
   table: ItemTable,
   itemId: string,
   attempt: number,
   outcome: 'completed' | 'failed',
-): void {
+): boolean {
   const index = indexOf(table, itemId);
   if (index === undefined || table.status[index] !== ItemCode.pending || table.attempt[index] !== attempt)
-    return;
+    return false;
   move(table, index, ItemCode[outcome]);
+  return true;
 }
 
 /** Puts failed items back to pending for their next attempt. */

@@ -63,6 +63,9 @@ export const batchView = (overrides: Partial<BatchView> = {}): BatchView => ({
   paused_at: null,
   pause_reason: null,
   completed_at: null,
+  prompt_tokens: 0,
+  completion_tokens: 0,
+  cost_usd: 0,
   last_checkpoint_at: null,
   ...overrides,
 });

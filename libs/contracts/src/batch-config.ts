@@ -50,6 +50,11 @@ const settings = {
     .string()
     .regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of an environment variable (A-Z, 0-9, _), not a key')
     .optional(),
+  /**
+   * A budget in US dollars: once the batch's estimated spend reaches it, the batch pauses
+   * (`budget_exhausted`) until it is resumed with a higher one.
+   */
+  maxCostUsd: z.number().positive().max(1_000_000_000).optional(),
 };
 
 /** Refuses credentials at any depth (`headers: {Authorization}` too) and configs over MAX_CONFIG_BYTES. */

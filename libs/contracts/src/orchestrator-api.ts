@@ -34,6 +34,16 @@ export const BatchView = z.object({
       'why a paused batch was paused: by its user, or by the platform (a dispatch that kept failing)',
     ),
   completed_at: timestamp.nullable(),
+  prompt_tokens: z.number().int().describe('tokens the provider read, over the calls that completed items'),
+  completion_tokens: z
+    .number()
+    .int()
+    .describe('tokens the provider wrote, over the calls that completed items'),
+  cost_usd: z
+    .number()
+    .describe(
+      "estimated cost in US dollars of the calls that completed items, from the models' prices (0 without prices)",
+    ),
   last_checkpoint_at: timestamp
     .nullable()
     .describe('when the last event of the batch happened; null before the read model holds it'),

@@ -79,14 +79,18 @@ describe('the DataSource and its migrations', () => {
     await runMigrations(ds);
     await runMigrations(ds);
     const applied = await ds.query(`SELECT name FROM migrations`);
-    expect(applied).toEqual([{ name: 'InitialSchema1700000000000' }, { name: 'Reliability1701000000000' }]);
+    expect(applied).toEqual([
+      { name: 'InitialSchema1700000000000' },
+      { name: 'Reliability1701000000000' },
+      { name: 'BatchUsage1702000000000' },
+    ]);
   });
 
   it('lets replicas starting together migrate a fresh schema without racing', async () => {
     const schema = `${db.schema}_fresh`;
     const replicas = await Promise.all([dataSource(schema), dataSource(schema), dataSource(schema)]);
     await Promise.all(replicas.map(runMigrations));
-    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(2);
+    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(3);
     expect(await replicas[1]!.query(`SELECT count(*)::int AS count FROM batches`)).toEqual([{ count: 0 }]);
   });
 

@@ -3,7 +3,7 @@ import { context } from '@opentelemetry/api';
 import type { DataSource } from 'typeorm';
 import { ulid } from 'ulid';
 import { DomainError, exists, type BatchCommand } from '@batch/batch-domain';
-import type { OrchestratorCommand } from '@batch/contracts';
+import { METERED_PROVIDERS, priceOf, type BatchConfig, type OrchestratorCommand } from '@batch/contracts';
 import { deleteBatchRows, endedBatchIds } from '@batch/persistence';
 import { commandMetadata, DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
 import type { OrchestratorConfig } from '../config/orchestrator.config.js';
@@ -38,6 +38,22 @@ export class BatchCommandsService {
       );
   }
 
+  /**
+   * A budget counts the spend of priced calls: a batch with one must call a model with a price.
+   * Only providers that report tokens are priced (the template provider costs nothing).
+   */
+  private checkPriced(config: Partial<BatchConfig>): void {
+    if (config.maxCostUsd === undefined || config.provider === undefined) return;
+    const metered = METERED_PROVIDERS[config.provider];
+    if (!metered) return;
+    const model = config.model ?? metered.defaultModel;
+    if (!priceOf(this.settings.MODEL_PRICES_FILE, model))
+      throw new DomainError(
+        'validation',
+        `config.maxCostUsd: the model ${model} has no price, so its spend cannot be counted (add it to the operator's MODEL_PRICES_FILE)`,
+      );
+  }
+
   private async decide(batchId: string, command: BatchCommand): Promise<BatchView> {
     const { aggregates } = this;
     const handled = await aggregates.handle(batchId, command);
@@ -50,6 +66,7 @@ export class BatchCommandsService {
 
   create(request: OrchestratorCommand<'create'>): Promise<BatchView> {
     this.checkCredential(request.config?.credential);
+    this.checkPriced(request.config);
     const batchId = request.batchId ?? `batch_${ulid().toLowerCase()}`;
     return this.decide(batchId, {
       type: 'CreateBatch',
@@ -78,8 +95,12 @@ export class BatchCommandsService {
     return this.decide(batchId, { type: 'PauseBatch', data: { reason }, metadata: commandMetadata(userId) });
   }
 
-  resume({ userId, batchId, configOverrides }: OrchestratorCommand<'resume'>): Promise<BatchView> {
+  async resume({ userId, batchId, configOverrides }: OrchestratorCommand<'resume'>): Promise<BatchView> {
     this.checkCredential(configOverrides?.credential);
+    if (configOverrides) {
+      const { state } = await this.aggregates.load(batchId);
+      if (exists(state) && state.userId === userId) this.checkPriced({ ...state.config, ...configOverrides });
+    }
     const data = configOverrides ? { configOverrides } : {};
     return this.decide(batchId, { type: 'ResumeBatch', data, metadata: commandMetadata(userId) });
   }

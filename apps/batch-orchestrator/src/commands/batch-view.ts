@@ -1,5 +1,5 @@
 import { progressOf, type Batch } from '@batch/batch-domain';
-import type { BatchStatus, BatchView } from '@batch/contracts';
+import { roundUsd, type BatchStatus, type BatchView } from '@batch/contracts';
 
 export type { BatchView };
 
@@ -22,6 +22,9 @@ export function viewOf(batch: Batch, lastEventAt: string | null): BatchView {
     paused_at: batch.pausedAt ?? null,
     pause_reason: batch.status === 'paused' ? (batch.pauseReason ?? null) : null,
     completed_at: ended ? (batch.endedAt ?? null) : null,
+    prompt_tokens: batch.usage.promptTokens,
+    completion_tokens: batch.usage.completionTokens,
+    cost_usd: roundUsd(batch.usage.costUsd),
     last_checkpoint_at: lastEventAt,
   };
 }

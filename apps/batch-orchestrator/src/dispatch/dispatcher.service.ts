@@ -10,6 +10,7 @@ import {
   isDomainError,
   itemState,
   planDispatch,
+  spentBudget,
   type Batch,
   type BatchState,
   type WorkItem,
@@ -325,6 +326,8 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       if (!item || item.status !== 'pending' || item.attempt !== attempt) dispatch.inFlight.delete(itemId);
     }
     if (state.items.pending === 0) return this.complete(dispatch);
+    // Calls in flight finish and are stored; nothing more is sent (the pause wakes this batch again).
+    if (spentBudget(state)) return this.pauseAtBudget(dispatch);
 
     const window = this.config.DISPATCH_WINDOW;
     const free = window - dispatch.inFlight.size;
@@ -441,6 +444,30 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     const { jsm, names, aggregates } = this;
     await aggregates.forget(dispatch.batchId);
     await removeBatchWorkConsumer(jsm, names, dispatch.batchId);
+  }
+
+  /** The batch's estimated spend reached its maxCostUsd: it pauses (budget_exhausted) until resumed with more. */
+  private async pauseAtBudget(dispatch: Dispatch): Promise<void> {
+    const { aggregates, logger } = this;
+    try {
+      const handled = await aggregates.handle(dispatch.batchId, {
+        type: 'EnforceBudget',
+        data: {},
+        metadata: commandMetadata(),
+      });
+      const paused = handled.events[0];
+      logger.info(
+        {
+          batchId: dispatch.batchId,
+          reason: paused?.type === 'BatchPaused' ? paused.data.reason : undefined,
+        },
+        'batch paused at its budget',
+      );
+    } catch (error) {
+      // Paused or ended meanwhile, or within budget after all: the next pass looks again.
+      if (!isDomainError(error) && !isConcurrencyError(error)) throw error;
+      dispatch.again = true;
+    }
   }
 
   private async complete(dispatch: Dispatch): Promise<void> {

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { isApiError, type ApiError, type BatchClient, type BatchStatus, type BatchView } from '@batch/client';
 import { connect, parseCommandLine, positionalsOf, type Command } from '../command-line.js';
-import { settledOf } from '../format.js';
+import { settledOf, usageOf } from '../format.js';
 import { watchProgress } from '../progress.js';
 import { formatDuration, throughputMeter } from '../throughput.js';
 
@@ -57,5 +57,5 @@ function summaryOf(batch: BatchView): string {
     batch.started_at !== null && batch.completed_at !== null
       ? ` in ${formatDuration((Date.parse(batch.completed_at) - Date.parse(batch.started_at)) / 1000)}`
       : '';
-  return `batch ${batch.batch_id} ${batch.status}${took}: ${batch.processed_count} completed, ${batch.failed_count} failed of ${batch.total_items}\n`;
+  return `batch ${batch.batch_id} ${batch.status}${took}: ${batch.processed_count} completed, ${batch.failed_count} failed of ${batch.total_items}; ${usageOf(batch)}\n`;
 }

@@ -60,6 +60,17 @@ export class BatchRecord {
   @Column({ name: 'ended_at', type: 'timestamptz', nullable: true })
   endedAt!: Date | null;
 
+  /** Tokens of the calls that completed items (bigint: a 1,000,000-item batch passes 2^31). */
+  @Column({ name: 'prompt_tokens', type: 'bigint' })
+  promptTokens!: string;
+
+  @Column({ name: 'completion_tokens', type: 'bigint' })
+  completionTokens!: string;
+
+  /** Their estimated cost in US dollars. */
+  @Column({ name: 'cost_usd', type: 'double precision' })
+  costUsd!: number;
+
   /** Time of the last event applied to this batch. */
   @Column({ name: 'last_checkpoint_at', type: 'timestamptz' })
   lastCheckpointAt!: Date;

@@ -209,7 +209,14 @@ export function logOf({ batches, steps }: Scenario, prefix: string): PlannedLog 
   return { batchIds, commits };
 }
 
-/** An outcome as a worker commits it; its event id doubles as the conversation id it proposes. */
+/** Tokens that differ from one outcome to the next, so that counting an outcome twice (or the wrong one) shows. */
+const tokensOf = (eventId: string): number =>
+  [...eventId].reduce((sum, char, index) => sum + char.charCodeAt(0) * (index + 1), 0) % 997;
+
+/**
+ * An outcome as a worker commits it; its event id doubles as the conversation id it proposes. A
+ * completion's cost is a multiple of 1/1024, which sums exactly in any order.
+ */
 function outcomeEvent(
   batchId: string,
   eventId: string,
@@ -221,7 +228,14 @@ function outcomeEvent(
     ? {
         ...envelope,
         type: 'ItemCompleted',
-        data: { itemId, conversationId: eventId, attempt, durationMs: 1 },
+        data: {
+          itemId,
+          conversationId: eventId,
+          attempt,
+          durationMs: 1,
+          usage: { promptTokens: tokensOf(eventId), completionTokens: tokensOf(`${eventId}+`) },
+          costUsd: tokensOf(eventId) / 1024,
+        },
       }
     : {
         ...envelope,

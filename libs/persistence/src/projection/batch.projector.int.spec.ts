@@ -144,6 +144,9 @@ describe('the batch projection', () => {
       paused_at: null,
       pause_reason: null,
       completed_at: null,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      cost_usd: 0,
       last_checkpoint_at: at(0),
     });
 

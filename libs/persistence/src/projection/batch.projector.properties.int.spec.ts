@@ -8,7 +8,7 @@ import {
   type Batch,
   type BatchState,
 } from '@batch/batch-domain';
-import { isItemOutcome, type BatchEvent, type EventOf, type ItemOutcome } from '@batch/contracts';
+import { isItemOutcome, roundUsd, type BatchEvent, type EventOf, type ItemOutcome } from '@batch/contracts';
 import { saveConversations } from '../conversations/conversation.repository.js';
 import { testPersistence, type TestPersistence } from '../persistence.spec-helpers.js';
 import { getBatchView } from '../queries/batch.queries.js';
@@ -116,6 +116,9 @@ function expectedCounts(batch: Batch) {
     processed_count: completed,
     failed_count: failed,
     pending_count: total - completed - failed,
+    prompt_tokens: batch.usage.promptTokens,
+    completion_tokens: batch.usage.completionTokens,
+    cost_usd: roundUsd(batch.usage.costUsd),
   };
 }
 

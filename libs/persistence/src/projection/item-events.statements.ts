@@ -5,30 +5,39 @@ import type { AddedItem } from './event-runs.js';
 /**
  * Applies a run of outcomes in one statement, by the item rule written at `ItemOutcome` in
  * @batch/contracts (rule 2): an outcome settles an item only if the item is pending in the outcome's
- * attempt; the rows actually changed adjust the batch counts.
+ * attempt; the rows actually changed adjust the batch counts, and the completed ones its tokens and
+ * cost (as `evolve` adds them).
  */
 export async function settleItems(runner: QueryRunner, outcomes: readonly ItemOutcome[]): Promise<void> {
   if (outcomes.length === 0) return;
   await runner.query(
     `WITH outcome AS (
-       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[])
-         AS o(batch_id, item_id, attempt, status, conversation_id, error, occurred_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::int[], $4::text[], $5::text[], $6::jsonb[], $7::timestamptz[],
+                            $8::bigint[], $9::bigint[], $10::float8[])
+         AS o(batch_id, item_id, attempt, status, conversation_id, error, occurred_at,
+              prompt_tokens, completion_tokens, cost_usd)
      ), settled AS (
        UPDATE batch_items i
        SET status = o.status, conversation_id = o.conversation_id, error = o.error, updated_at = o.occurred_at
        FROM outcome o
        WHERE i.batch_id = o.batch_id AND i.item_id = o.item_id AND i.status = 'pending' AND i.attempt = o.attempt
-       RETURNING i.batch_id, i.status
+       RETURNING i.batch_id, i.status, o.prompt_tokens, o.completion_tokens, o.cost_usd
      ), counted AS (
        SELECT batch_id,
               count(*) FILTER (WHERE status = 'completed')::int AS completed,
-              count(*) FILTER (WHERE status = 'failed')::int AS failed
+              count(*) FILTER (WHERE status = 'failed')::int AS failed,
+              coalesce(sum(prompt_tokens), 0) AS prompt_tokens,
+              coalesce(sum(completion_tokens), 0) AS completion_tokens,
+              coalesce(sum(cost_usd), 0) AS cost_usd
        FROM settled GROUP BY batch_id
      )
      UPDATE batches b
      SET processed_count = b.processed_count + c.completed,
          failed_count = b.failed_count + c.failed,
-         pending_count = b.pending_count - c.completed - c.failed
+         pending_count = b.pending_count - c.completed - c.failed,
+         prompt_tokens = b.prompt_tokens + c.prompt_tokens,
+         completion_tokens = b.completion_tokens + c.completion_tokens,
+         cost_usd = b.cost_usd + c.cost_usd
      FROM counted c
      WHERE b.batch_id = c.batch_id`,
     [
@@ -39,6 +48,13 @@ export async function settleItems(runner: QueryRunner, outcomes: readonly ItemOu
       outcomes.map((outcome) => (outcome.type === 'ItemCompleted' ? outcome.data.conversationId : null)),
       outcomes.map((outcome) => (outcome.type === 'ItemFailed' ? JSON.stringify(outcome.data.error) : null)),
       outcomes.map((outcome) => outcome.occurredAt),
+      outcomes.map((outcome) =>
+        outcome.type === 'ItemCompleted' ? (outcome.data.usage?.promptTokens ?? null) : null,
+      ),
+      outcomes.map((outcome) =>
+        outcome.type === 'ItemCompleted' ? (outcome.data.usage?.completionTokens ?? null) : null,
+      ),
+      outcomes.map((outcome) => (outcome.type === 'ItemCompleted' ? (outcome.data.costUsd ?? null) : null)),
     ],
   );
 }

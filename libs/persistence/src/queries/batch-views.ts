@@ -1,4 +1,4 @@
-import type { BatchView, ItemView } from '@batch/contracts';
+import { roundUsd, type BatchView, type ItemView } from '@batch/contracts';
 import type { BatchItemRecord } from '../entities/batch-item.entity.js';
 import type { BatchRecord } from '../entities/batch.entity.js';
 
@@ -25,6 +25,9 @@ export const toBatchView = (batch: BatchRecord): BatchView => ({
   paused_at: iso(batch.pausedAt),
   pause_reason: batch.pauseReason,
   completed_at: iso(batch.completedAt),
+  prompt_tokens: Number(batch.promptTokens),
+  completion_tokens: Number(batch.completionTokens),
+  cost_usd: roundUsd(batch.costUsd),
   last_checkpoint_at: batch.lastCheckpointAt.toISOString(),
 });
 
