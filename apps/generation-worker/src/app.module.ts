@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { SETTINGS } from '@batch/platform';
 import type { WorkerConfig } from './config/worker.config.js';
+import { callLimitsProvider } from './limits/call-limits.provider.js';
 import { providerRegistry, PROVIDERS } from './providers/providers.js';
 import { conversationSaverProvider } from './work/conversation-saver.provider.js';
 import { outcomeCommitterProvider } from './work/outcome-committer.provider.js';
@@ -15,6 +16,7 @@ import { workerMetricsProvider } from './work/worker-metrics.js';
       inject: [SETTINGS],
       useFactory: (settings: WorkerConfig) => providerRegistry(process.env, settings.PROVIDER_CREDENTIALS),
     },
+    callLimitsProvider,
     conversationSaverProvider,
     outcomeCommitterProvider,
     workerMetricsProvider,

@@ -4,11 +4,17 @@ import { jsonBytes } from './storable-json.js';
 export const ProviderName = z.enum(['template', 'openai', 'anthropic']);
 export type ProviderName = z.infer<typeof ProviderName>;
 
-export const RateLimit = z.object({
-  requestsPerMinute: z.number().int().positive().max(1_000_000),
-  tokensPerMinute: z.number().int().positive().optional(),
-  concurrency: z.number().int().positive().max(256),
-});
+/**
+ * A batch's own limits: requests and tokens a minute for its route, shared by every worker (only
+ * lower than the operator's limit for its key), and calls at once in each worker.
+ */
+export const RateLimit = z
+  .object({
+    requestsPerMinute: z.number().int().positive().max(1_000_000).optional(),
+    tokensPerMinute: z.number().int().positive().max(1_000_000_000).optional(),
+    concurrency: z.number().int().positive().max(256).optional(),
+  })
+  .refine((limit) => Object.keys(limit).length > 0, 'set requestsPerMinute, tokensPerMinute or concurrency');
 export type RateLimit = z.infer<typeof RateLimit>;
 
 /**

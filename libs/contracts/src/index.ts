@@ -1,5 +1,6 @@
 export * from './batch-config.js';
 export * from './batch-events.js';
+export * from './batch-facts.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './items.js';

@@ -8,8 +8,14 @@ export interface Names {
   readonly eventsStream: string;
   readonly workStream: string;
   readonly snapshotBucket: string;
+  /** Facts of batches their users should hear of at once (BatchFact), kept a day. */
+  readonly factsStream: string;
+  readonly allFacts: string;
+  facts(batchId: string): string;
   /** Which orchestrator replica dispatches which batch. */
   readonly leaseBucket: string;
+  /** The providers' rate-limit budgets, one entry per route, shared by every worker. */
+  readonly rateLimitBucket: string;
   /** Every event of every batch: the projections' filter. */
   readonly allEvents: string;
   /** Every event of one batch, in order: the replay filter (one filter works on NATS 2.9). */
@@ -32,7 +38,11 @@ export function names(namespace = ''): Names {
     eventsStream: `${stream}BATCH_EVENTS`,
     workStream: `${stream}BATCH_WORK`,
     snapshotBucket: `${stream}BATCH_SNAPSHOTS`,
+    factsStream: `${stream}BATCH_FACTS`,
+    allFacts: `${subject}batch.facts.>`,
+    facts: (batchId) => `${subject}batch.facts.${batchId}`,
     leaseBucket: `${stream}BATCH_DISPATCH_LEASES`,
+    rateLimitBucket: `${stream}PROVIDER_RATE_LIMITS`,
     allEvents: `${subject}batch.events.>`,
     batchEvents: (batchId) => `${subject}batch.events.${batchId}.>`,
     eventSubject: (batchId, kind) => `${subject}batch.events.${batchId}.${kind}`,

@@ -16,6 +16,31 @@ export const WorkerConfig = baseSettings.extend({
   RETRY_BASE_DELAY_MS: positiveInt.default(1000),
   /** Outcomes of one batch wait at most this long to be committed together. */
   OUTCOME_COMMIT_MS: positiveInt.default(5),
+  /**
+   * The operator's rate limits per key, by the name of its variable, as JSON:
+   * `{"OPENAI_API_KEY": {"requestsPerMinute": 500, "tokensPerMinute": 200000}}`. A batch's
+   * `rateLimit` may only go lower. Unset: 50 requests a minute for every key.
+   */
+  PROVIDER_RATE_LIMITS: z
+    .string()
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'not JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(
+      z.record(
+        z.string().regex(/^[A-Z][A-Z0-9_]{0,99}$/, 'the name of a key variable'),
+        z.strictObject({
+          requestsPerMinute: z.number().int().positive().optional(),
+          tokensPerMinute: z.number().int().positive().optional(),
+        }),
+      ),
+    )
+    .default({}),
   /** When set, every provider call appends `<batchId> <itemId> <pid> <ms since epoch>` to this file (auditing cost). */
   PROVIDER_CALL_LOG: z.string().optional(),
 });

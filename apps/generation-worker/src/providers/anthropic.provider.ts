@@ -44,10 +44,19 @@ export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlyS
     }
     return client;
   };
+  const baseUrlOf = (config: BatchConfig) => config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL;
   return {
+    routeOf(config) {
+      const credential = config.credential ?? 'ANTHROPIC_API_KEY';
+      const name = 'anthropic';
+      return {
+        route: [name, baseUrlOf(config), config.model ?? DEFAULT_MODEL, credential].join(' '),
+        credential,
+      };
+    },
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
       const credential = keyFor(env, credentials, config.credential, 'ANTHROPIC_API_KEY');
-      const client = clientFor(config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL, credential);
+      const client = clientFor(baseUrlOf(config), credential);
       let answer: { data: Anthropic.Message; response: Response };
       try {
         answer = await client.messages

@@ -38,10 +38,19 @@ export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<
     }
     return client;
   };
+  const baseUrlOf = (config: BatchConfig) => config.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
   return {
+    routeOf(config) {
+      const credential = config.credential ?? 'OPENAI_API_KEY';
+      const name = 'openai';
+      return {
+        route: [name, baseUrlOf(config), config.model ?? DEFAULT_MODEL, credential].join(' '),
+        credential,
+      };
+    },
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
       const credential = keyFor(env, credentials, config.credential, 'OPENAI_API_KEY');
-      const client = clientFor(config.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL, credential);
+      const client = clientFor(baseUrlOf(config), credential);
       const system = config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : [];
       let answer: { data: OpenAI.Chat.Completions.ChatCompletion; response: Response };
       try {

@@ -27,9 +27,19 @@ export interface Generated {
   limitsLeft?: { requests?: LimitLeft; tokens?: LimitLeft };
 }
 
+/** Where a batch's calls go: the rate limits of every worker are shared per route. */
+export interface Route {
+  /** Provider, base URL, model and credential name: calls with the same route draw from one budget. */
+  route: string;
+  /** The name of the variable holding the key: the operator's limits are per key. */
+  credential: string;
+}
+
 /** Turns one item into one conversation. */
 export interface Provider {
   generate(item: ItemSpec, config: BatchConfig): Promise<Generated>;
+  /** Where the batch's calls go; none for an offline provider (only a batch's own rateLimit applies). */
+  routeOf?(config: BatchConfig): Route;
 }
 
 /** A classified provider failure: temporary and rate_limited are retried, permanent fails the item at once. */

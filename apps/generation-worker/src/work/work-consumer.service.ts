@@ -2,9 +2,17 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { JetStreamClient, JetStreamManager, JsMsg } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
-import type { ItemOutcome, Names, ProviderName } from '@batch/contracts';
+import type { BatchFact, ItemOutcome, Names, ProviderName } from '@batch/contracts';
 import type { OutcomeCommitter } from '@batch/event-store';
-import { inSpan, request, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
+import {
+  ensureFactsStream,
+  inSpan,
+  publishFact,
+  request,
+  SpanKind,
+  traceContextOf,
+  WorkMessage,
+} from '@batch/messaging';
 import type { ConversationSaver } from '@batch/persistence';
 import {
   DATA_SOURCE,
@@ -19,7 +27,9 @@ import {
   type NatsConnected,
 } from '@batch/platform';
 import type { WorkerConfig } from '../config/worker.config.js';
-import type { Provider } from '../providers/provider.js';
+import { batchConcurrency } from '../limits/batch-concurrency.js';
+import { CALL_LIMITS, type CallLimits } from '../limits/call-limits.provider.js';
+import type { Provider, ProviderError } from '../providers/provider.js';
 import { PROVIDERS } from '../providers/providers.js';
 import { CONVERSATION_SAVER } from './conversation-saver.provider.js';
 import { fairSlots, type FairSlots } from './fair-slots.js';
@@ -39,6 +49,9 @@ function decodeWork(message: JsMsg): WorkMessage | undefined {
     return undefined;
   }
 }
+
+/** Whose a fact is, and when. */
+const about = ({ batchId, userId }: WorkMessage) => ({ batchId, userId, at: new Date().toISOString() });
 
 /** A batch this worker asked to pause is held back this long at most before the pause shows in its log. */
 const PAUSE_REQUEST_HOLD_MS = 10_000;
@@ -65,6 +78,9 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
    */
   private readonly pauseRequested = new Map<string, number>();
   private readonly verdicts: ReturnType<typeof lifecycleVerdicts>;
+  /** Until when a batch's rate-limit wait has been published: one fact per wait, not one per item. */
+  private readonly rateLimitToldUntil = new Map<string, number>();
+  private readonly perBatch = batchConcurrency();
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
@@ -79,12 +95,14 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(PROVIDERS) private readonly providers: Record<ProviderName, Provider>,
     @Inject(OUTCOME_COMMITTER) private readonly committer: OutcomeCommitter<ItemOutcome>,
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
+    @Inject(CALL_LIMITS) private readonly limits: CallLimits,
   ) {
     this.verdicts = lifecycleVerdicts(jsm, names);
   }
 
   async onApplicationBootstrap(): Promise<void> {
     const { nc, js, jsm, names, logger, config } = this;
+    await ensureFactsStream(jsm, names);
     const burst = config.WORKER_BURST ?? config.WORKER_CONCURRENCY;
     this.slots = fairSlots(config.WORKER_CONCURRENCY, burst);
     this.sources = workSources({
@@ -115,7 +133,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
    * Asks the orchestrator to pause a batch whose calls fail its way (key, balance, model): once,
    * however many of its items hit it meanwhile. Already paused by another worker's request is fine.
    */
-  private async pauseBatch(work: WorkMessage, reason: string): Promise<void> {
+  private async pauseBatch(work: WorkMessage, reason: string, error: ProviderError): Promise<void> {
     if (this.pauseRequestedFor(work.batchId)) return;
     this.pauseRequested.set(work.batchId, Date.now());
     this.logger.warn({ batchId: work.batchId, reason }, 'a provider failure pauses the batch');
@@ -124,8 +142,37 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
       batchId: work.batchId,
       reason,
     });
-    if (!reply.ok && reply.error.code !== 'invalid_state')
+    if (reply.ok)
+      await this.tell({
+        type: 'action_required',
+        ...about(work),
+        reason: reason.split(':')[0]!,
+        error: { code: error.code, category: error.category, message: error.message, retryable: false },
+      });
+    else if (reply.error.code !== 'invalid_state')
       this.logger.error({ batchId: work.batchId, error: reply.error }, 'pausing the batch failed');
+  }
+
+  /** The provider is rate limiting a batch's calls: its user hears how long they wait, once per wait. */
+  private rateLimited(work: WorkMessage, error: ProviderError): void {
+    const now = Date.now();
+    if ((this.rateLimitToldUntil.get(work.batchId) ?? 0) > now) return;
+    const retryAfterSeconds = error.retryAfterSeconds ?? 0;
+    this.rateLimitToldUntil.set(work.batchId, now + retryAfterSeconds * 1000);
+    void this.tell({
+      type: 'rate_limited',
+      ...about(work),
+      retryAfterSeconds,
+      error: { code: error.code, category: error.category, message: error.message, retryable: true },
+    });
+  }
+
+  private async tell(fact: BatchFact): Promise<void> {
+    try {
+      await publishFact(this.js, this.names, fact);
+    } catch (error) {
+      this.logger.warn({ err: error, batchId: fact.batchId, fact: fact.type }, 'publishing a fact failed');
+    }
   }
 
   private pauseRequestedFor(batchId: string): boolean {
@@ -181,30 +228,36 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
       const verdict = () => this.verdicts(work.batchId, work.lifecycleSeq);
       // Purged from the queue, or moot since its batch ended: nobody waits for it any more.
       const wanted = async () => (await verdict()) !== 'drop' && (await queued());
+      // Stopping or cut off, the items not started go back to the queue for another worker.
+      const starts = mayStart({
+        stopping: () => this.stopping,
+        connected: natsConnected,
+        stillWanted: wanted,
+        heldBack: async () => {
+          if ((await verdict()) !== 'hold') return this.pauseRequestedFor(work.batchId);
+          this.pauseRequested.delete(work.batchId);
+          return true;
+        },
+        parked: park,
+      });
       try {
         const { outcomes, withdrawn } = await processWork(work, {
           ds,
           saver,
           providers,
           logger,
-          run: (task) => this.slots!.run(work, task),
+          run: (task) =>
+            this.perBatch(work.batchId, work.config.rateLimit?.concurrency, () =>
+              this.slots!.run(work, task),
+            ),
           retry: { max: config.PROVIDER_MAX_RETRIES, baseDelayMs: config.RETRY_BASE_DELAY_MS },
           metrics,
           providerCallLog: config.PROVIDER_CALL_LOG,
           prices: config.MODEL_PRICES_FILE,
-          pauseBatch: (reason) => this.pauseBatch(work, reason),
-          // Stopping or cut off, the items not started go back to the queue for another worker.
-          ...mayStart({
-            stopping: () => this.stopping,
-            connected: natsConnected,
-            stillWanted: wanted,
-            heldBack: async () => {
-              if ((await verdict()) !== 'hold') return this.pauseRequestedFor(work.batchId);
-              this.pauseRequested.delete(work.batchId);
-              return true;
-            },
-            parked: park,
-          }),
+          pauseBatch: (reason, error) => this.pauseBatch(work, reason, error),
+          limit: (item) => this.limits(work, item, starts.canStartNow),
+          rateLimited: (error) => this.rateLimited(work, error),
+          ...starts,
         });
         await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
         const failed = outcomes.filter((outcome) => outcome.type === 'ItemFailed').length;

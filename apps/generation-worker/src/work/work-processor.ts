@@ -15,7 +15,8 @@ import { commandMetadata } from '@batch/platform';
 import { findConversationIds, type ConversationInput, type ConversationSaver } from '@batch/persistence';
 import type { Logger } from 'pino';
 import type { DataSource } from 'typeorm';
-import { isProviderError, type Generated, type Provider } from '../providers/provider.js';
+import type { Permit } from '../limits/shared-limiter.js';
+import { isProviderError, type Generated, type Provider, type ProviderError } from '../providers/provider.js';
 import { nextStep, type RetryPolicy } from './retry-policy.js';
 import type { WorkerMetrics } from './worker-metrics.js';
 
@@ -80,12 +81,19 @@ export interface ProcessorDeps {
   /** The same, answered at once (false while held back): checked again once in a slot. */
   canStartNow: () => Promise<boolean>;
   /**
+   * Waits until the item's call is within the rate limits every worker shares, and reserves it;
+   * undefined when the item may not start meanwhile (see canStartNow).
+   */
+  limit: (item: WorkItemSpec) => Promise<Permit | undefined>;
+  /** A call was refused with 429: the wait is published for the user (once per wait and batch). */
+  rateLimited: (error: ProviderError) => void;
+  /**
    * A call failed in a way that is the batch's, not the item's (a refused key, an empty balance,
-   * an unknown model): pause the batch with this reason. The item is not failed: it waits, held
+   * an unknown model): pause the batch with this reason, and tell the user why. The item is not failed: it waits, held
    * back like every item of a paused batch, and goes on (or is dropped) as the batch's next
    * decision says.
    */
-  pauseBatch: (reason: string) => Promise<void>;
+  pauseBatch: (reason: string, error: ProviderError) => Promise<void>;
 }
 
 /**
@@ -105,10 +113,13 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     | { item: WorkItemSpec; kind: 'generated'; generated: Generated; latencyMs: number }
     | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
     | { kind: 'retry'; delayMs: number }
-    | { kind: 'pause'; reason: string };
+    | { kind: 'pause'; reason: string; error: ProviderError };
+
+  const budgetError = (error: unknown) =>
+    deps.logger.warn({ err: error, batchId: work.batchId }, 'updating the shared rate-limit budget failed');
 
   /** One call of the provider, in a slot. */
-  async function call(item: WorkItemSpec, retry: number): Promise<Call> {
+  async function call(item: WorkItemSpec, retry: number, permit: Permit): Promise<Call> {
     // The call is on record before anything says it began.
     if (deps.providerCallLog)
       appendFileSync(deps.providerCallLog, `${work.batchId} ${item.id} ${process.pid} ${Date.now()}\n`);
@@ -119,11 +130,25 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       const generated = await provider.generate(item, work.config);
       const seconds = took();
       deps.metrics.providerCall(work.config.provider, seconds);
+      void permit.answered(generated).catch(budgetError);
       return { item, kind: 'generated', generated, latencyMs: Math.round(seconds * 1000) };
     } catch (error) {
       deps.metrics.providerCall(work.config.provider, took(), error);
+      if (
+        isProviderError(error) &&
+        error.category === 'rate_limited' &&
+        error.retryAfterSeconds !== undefined
+      ) {
+        void permit.rateLimited(error.retryAfterSeconds).catch(budgetError);
+        deps.rateLimited(error);
+      }
       const pauses = isProviderError(error) ? pauseReasonOf(error.code) : undefined;
-      if (pauses) return { kind: 'pause', reason: `${pauses}: ${(error as Error).message}` };
+      if (pauses)
+        return {
+          kind: 'pause',
+          reason: `${pauses}: ${(error as Error).message}`,
+          error: error as ProviderError,
+        };
       const next = nextStep(deps.retry, retry, error);
       return next.retry
         ? { kind: 'retry', delayMs: next.delayMs }
@@ -139,11 +164,15 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     const started = performance.now();
     for (let retry = 0; ;) {
       if (!(await deps.mayStart())) return { item, kind: 'withdrawn' };
-      const called = await deps.run(async () => ((await deps.canStartNow()) ? call(item, retry) : undefined));
+      const permit = await deps.limit(item);
+      if (!permit) continue;
+      const called = await deps.run(async () =>
+        (await deps.canStartNow()) ? call(item, retry, permit) : undefined,
+      );
       if (called === undefined) continue;
       if (called.kind === 'failed') return called;
       if (called.kind === 'pause') {
-        await deps.pauseBatch(called.reason);
+        await deps.pauseBatch(called.reason, called.error);
         continue;
       }
       if (called.kind === 'generated') {

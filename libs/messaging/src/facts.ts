@@ -1,0 +1,22 @@
+import { StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { BatchFact, Names } from '@batch/contracts';
+import { ensureStream } from './jetstream.js';
+
+/** How long facts are kept for a client that reconnects (the notifications replay from them). */
+const FACTS_MAX_AGE_MS = 24 * 3600_000;
+const NANOS_PER_MS = 1_000_000;
+
+/** Creates the facts stream, or brings it to this config. */
+export const ensureFactsStream = (jsm: JetStreamManager, names: Names, replicas = 1) =>
+  ensureStream(jsm, {
+    name: names.factsStream,
+    subjects: [names.allFacts],
+    storage: StorageType.File,
+    num_replicas: replicas,
+    max_age: FACTS_MAX_AGE_MS * NANOS_PER_MS,
+  });
+
+/** Publishes a batch's fact on its subject, stored until it ages out. */
+export async function publishFact(js: JetStreamClient, names: Names, fact: BatchFact): Promise<void> {
+  await js.publish(names.facts(fact.batchId), JSON.stringify(fact));
+}
