@@ -29,13 +29,17 @@ export interface FakeLlm {
 }
 
 /** A chat completion answering `prompt`. */
-export const completion = (content: string, finishReason = 'stop') => ({
+export const completion = (
+  content: string,
+  finishReason = 'stop',
+  usage = { prompt_tokens: 10, completion_tokens: 5 },
+) => ({
   id: 'chatcmpl-fake',
   object: 'chat.completion',
   created: 0,
   model: 'fake-1',
   choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: finishReason }],
-  usage: { prompt_tokens: 10, completion_tokens: 5, total_tokens: 15 },
+  usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
 });
 
 /** An Anthropic Messages API answer to `prompt`. */

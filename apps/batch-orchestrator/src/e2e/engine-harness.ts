@@ -1,7 +1,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { BatchEvent, EventOf, OrchestratorCommandName, OrchestratorQueryName } from '@batch/contracts';
+import { jetstream } from '@nats-io/jetstream';
+import {
+  BatchFact,
+  type BatchEvent,
+  type EventOf,
+  type OrchestratorCommandName,
+  type OrchestratorQueryName,
+} from '@batch/contracts';
 import { request } from '@batch/messaging';
 import {
   startService,
@@ -122,3 +129,17 @@ export const lifecycle = (events: BatchEvent[], batchId: string): string[] =>
 
 export const ended = (batchId: string) => (events: BatchEvent[]) =>
   lifecycle(events, batchId).some((type) => type === 'BatchCompleted' || type === 'BatchFailed');
+
+/** Every fact published for a batch, in order. */
+export async function factsOf(engine: Engine, batchId: string): Promise<BatchFact[]> {
+  const { nc, names } = engine.nats;
+  const consumer = await jetstream(nc).consumers.get(names.factsStream, {
+    filter_subjects: names.facts(batchId),
+  });
+  const facts: BatchFact[] = [];
+  for (;;) {
+    const message = await consumer.next({ expires: 1000 });
+    if (!message) return facts;
+    facts.push(BatchFact.parse(message.json()));
+  }
+}

@@ -2,11 +2,20 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import type { BatchEvent } from '@batch/contracts';
 import { completion, replyTo, startFakeLlm, type FakeLlm } from '@batch/testing';
 import type { BatchView } from '../commands/batch-view.js';
-import { completedIds, ended, itemsOf, startEngine, type Engine } from './engine-harness.js';
+import { completedIds, ended, factsOf, itemsOf, startEngine, type Engine } from './engine-harness.js';
 
 jest.setTimeout(120_000);
 
 const KEY = 'sk-proj-fake0123456789abcdefghijklmnop';
+
+/** The operator lifts the default 50 calls a minute: these tests are about answers, not pace. */
+const UNHURRIED = {
+  PROVIDER_RATE_LIMITS: JSON.stringify({
+    OPENAI_API_KEY: { requestsPerMinute: 1_000_000 },
+    OPENAI_API_KEY_TEAM_B: { requestsPerMinute: 1_000_000 },
+    ANTHROPIC_API_KEY: { requestsPerMinute: 1_000_000 },
+  }),
+};
 
 let engine: Engine;
 let llm: FakeLlm | undefined;
@@ -33,7 +42,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
   it('stores the reply with the prompt it answered, and the key goes to the provider only', async () => {
     llm = await startFakeLlm();
     await engine.orchestrator();
-    const worker = await engine.worker({ OPENAI_API_KEY: KEY, LOG_LEVEL: 'debug' });
+    const worker = await engine.worker({ ...UNHURRIED, OPENAI_API_KEY: KEY, LOG_LEVEL: 'debug' });
     const batch = await engine.command<BatchView>('create', {
       userId: 'user-1',
       items: [0, 1, 2].map((index) => ({ id: `item-${index}`, topic: `topic number ${index}` })),
@@ -85,6 +94,8 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     llm = await startFakeLlm((request) =>
       request.prompt === 'no credit'
         ? {
+            // Late enough that the other item's call has left: a call in flight at a pause is kept.
+            delayMs: 300,
             status: 400,
             body: {
               type: 'error',
@@ -94,7 +105,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
         : { status: 200, body: replyTo(request, `reply to ${request.prompt}`) },
     );
     await engine.orchestrator();
-    const worker = await engine.worker({ ANTHROPIC_API_KEY: KEY });
+    const worker = await engine.worker({ ...UNHURRIED, ANTHROPIC_API_KEY: KEY });
     const batch = await engine.command<BatchView>('create', {
       userId: 'user-1',
       items: [
@@ -153,7 +164,12 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     );
     const credentials = { PROVIDER_CREDENTIALS: 'OPENAI_API_KEY_TEAM_B' };
     await engine.orchestrator(credentials);
-    const worker = await engine.worker({ ...credentials, OPENAI_API_KEY: KEY, OPENAI_API_KEY_TEAM_B: GOOD });
+    const worker = await engine.worker({
+      ...UNHURRIED,
+      ...credentials,
+      OPENAI_API_KEY: KEY,
+      OPENAI_API_KEY_TEAM_B: GOOD,
+    });
     const config = { provider: 'openai', baseUrl: llm.baseUrl, model: 'fake-1' };
     await expect(
       engine.command('create', {
@@ -176,6 +192,14 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     ) as Extract<BatchEvent, { type: 'BatchPaused' }>;
     expect(paused.data.reason).toMatch(/^provider_auth_failed: the provider refused the API key/);
     expect(paused.data.reason).not.toContain(KEY);
+    // The user hears once that the batch waits for them, however many calls were refused.
+    expect(await factsOf(engine, batch.batch_id)).toEqual([
+      expect.objectContaining({
+        type: 'action_required',
+        reason: 'provider_auth_failed',
+        error: expect.objectContaining({ code: 'ERR_API_AUTH', category: 'action_required' }),
+      }),
+    ]);
 
     await engine.command('resume', {
       userId: 'user-1',
@@ -224,7 +248,7 @@ describe('the LLM providers, against a scripted OpenAI- and Anthropic-compatible
     });
     await engine.orchestrator();
     // The worker's default retry policy (1, 2, 4 ... s, 5 retries), as `npm start` runs it.
-    await engine.worker({ OPENAI_API_KEY: KEY });
+    await engine.worker({ ...UNHURRIED, OPENAI_API_KEY: KEY });
     const prompts = ['rate-limited', 'flaky', 'invalid', 'malformed', 'prose', 'cut-off'];
     const batch = await engine.command<BatchView>('create', {
       userId: 'user-1',
