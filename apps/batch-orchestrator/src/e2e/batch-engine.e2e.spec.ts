@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { Kvm } from '@nats-io/kv';
+import { replyTo, startFakeLlm } from '@batch/testing';
 import type { BatchView } from '../commands/batch-view.js';
 import { completedIds, ended, itemsOf, lifecycle, startEngine, type Engine } from './engine-harness.js';
 
@@ -81,45 +81,54 @@ describe('the batch engine (orchestrator and workers as processes, real NATS and
     await Promise.all([orchestrator.stop(), survivor.stop()]);
   });
 
-  it("pays again after a worker's SIGKILL only for the calls in flight at that instant, with 10 items per work message", async () => {
+  it("pays again after a worker's SIGKILL only for the calls in flight at that instant, with 10 items per work message, counted at the provider", async () => {
     // A model answering in 0.5 to 2.3 s: the items of one work message are done at different times.
+    const indexOf = (prompt: string) => Number(prompt.split(' ').at(-1));
     const latencyOf = (index: number) => 500 + (index % 4) * 600;
-    const orchestrator = await engine.orchestrator({ ITEMS_PER_WORK_MESSAGE: '10' });
-    const doomed = await engine.worker({ WORKER_CONCURRENCY: '12' });
-    const batch = await engine.command<BatchView>('create', {
-      userId: 'user-1',
-      items: itemsOf(120).map((item, index) => ({ ...item, parameters: { latencyMs: latencyOf(index) } })),
-      config: { provider: 'template' },
-    });
-    await engine.watcher.until(completedCount(batch.batch_id, 30));
-    const killedAt = Date.now();
-    await doomed.kill();
-    const survivor = await engine.worker({ WORKER_CONCURRENCY: '12' });
-    await engine.watcher.until(ended(batch.batch_id));
+    const llm = await startFakeLlm((request) => ({
+      status: 200,
+      body: replyTo(request, 'ok'),
+      delayMs: latencyOf(indexOf(request.prompt)),
+    }));
+    try {
+      const orchestrator = await engine.orchestrator({ ITEMS_PER_WORK_MESSAGE: '10' });
+      const workerEnv = {
+        WORKER_CONCURRENCY: '12',
+        OPENAI_API_KEY: 'sk-fake',
+        PROVIDER_RATE_LIMITS: JSON.stringify({ OPENAI_API_KEY: { requestsPerMinute: 1_000_000 } }),
+      };
+      const doomed = await engine.worker(workerEnv);
+      const batch = await engine.command<BatchView>('create', {
+        userId: 'user-1',
+        items: itemsOf(120),
+        config: { provider: 'openai', baseUrl: llm.baseUrl, model: 'fake-1' },
+      });
+      await engine.watcher.until(completedCount(batch.batch_id, 30));
+      const killedAt = Date.now();
+      await doomed.kill();
+      const survivor = await engine.worker(workerEnv);
+      await engine.watcher.until(ended(batch.batch_id));
 
-    const conversations = await conversationsPerItem(batch.batch_id);
-    expect(conversations.size).toBe(120);
-    expect([...conversations.values()].every((count) => count === 1)).toBe(true);
-    const calls = readFileSync(engine.callLog, 'utf8')
-      .split('\n')
-      .filter((line) => line.startsWith(`${batch.batch_id} `))
-      .map((line) => line.split(' '));
-    // In flight at the kill: a call of the killed worker that started less than its latency before
-    // (300 ms more to store the reply on a busy machine). Only those may be paid twice: a reply that
-    // had arrived was stored, whatever the rest of its work message was doing.
-    const inFlightAtKill = (itemId: string, at: number) =>
-      at > killedAt - latencyOf(Number(itemId.split('-')[1])) - 300;
-    const firstCalls = new Map<string, { pid: string; at: number }>();
-    const repeated: string[] = [];
-    for (const [, itemId, pid, at] of calls)
-      if (firstCalls.has(itemId!)) repeated.push(itemId!);
-      else firstCalls.set(itemId!, { pid: pid!, at: Number(at) });
-    const inFlight = [...firstCalls].filter(
-      ([itemId, call]) => call.pid === String(doomed.child.pid) && inFlightAtKill(itemId, call.at),
-    );
-    expect(inFlight.length).toBeGreaterThanOrEqual(9);
-    expect(repeated.filter((itemId) => !inFlightAtKill(itemId, firstCalls.get(itemId)!.at))).toEqual([]);
-    await Promise.all([orchestrator.stop(), survivor.stop()]);
+      const conversations = await conversationsPerItem(batch.batch_id);
+      expect(conversations.size).toBe(120);
+      expect([...conversations.values()].every((count) => count === 1)).toBe(true);
+      // In flight at the kill: a request that reached the provider less than its latency before
+      // (300 ms more to store the reply on a busy machine). Only those may be paid twice: a reply
+      // that had arrived was stored, whatever the rest of its work message was doing.
+      const inFlightAtKill = ({ prompt, at }: { prompt: string; at: number }) =>
+        at <= killedAt && at > killedAt - latencyOf(indexOf(prompt)) - 300;
+      const first = new Map<string, (typeof llm.requests)[number]>();
+      const repeated: string[] = [];
+      for (const request of llm.requests)
+        if (first.has(request.prompt)) repeated.push(request.prompt);
+        else first.set(request.prompt, request);
+      expect([...first.values()].filter(inFlightAtKill).length).toBeGreaterThanOrEqual(9);
+      expect(repeated.filter((prompt) => !inFlightAtKill(first.get(prompt)!))).toEqual([]);
+      expect(llm.requests.length).toBe(120 + repeated.length);
+      await Promise.all([orchestrator.stop(), survivor.stop()]);
+    } finally {
+      await llm.close();
+    }
   });
 
   it('finishes a batch after the orchestrator is SIGKILLed and restarted, redoing nothing', async () => {
