@@ -42,7 +42,7 @@ export function names(namespace = ''): Names {
     allFacts: `${subject}batch.facts.>`,
     facts: (batchId) => `${subject}batch.facts.${batchId}`,
     leaseBucket: `${stream}BATCH_DISPATCH_LEASES`,
-    rateLimitBucket: `${stream}PROVIDER_RATE_LIMITS`,
+    rateLimitBucket: `${stream}PROVIDER_RATE_BUDGETS`,
     allEvents: `${subject}batch.events.>`,
     batchEvents: (batchId) => `${subject}batch.events.${batchId}.>`,
     eventSubject: (batchId, kind) => `${subject}batch.events.${batchId}.${kind}`,
