@@ -29,6 +29,9 @@ const VIEW_FIELDS = [
   'paused_at',
   'pause_reason',
   'completed_at',
+  'prompt_tokens',
+  'completion_tokens',
+  'cost_usd',
   'last_checkpoint_at',
 ];
 
