@@ -15,10 +15,18 @@ import {
   type BatchState,
   type WorkItem,
 } from '@batch/batch-domain';
-import { chunkByBytes, jsonBytes, type BatchEvent, type ItemSpec, type Names } from '@batch/contracts';
+import {
+  BUDGET_EXHAUSTED,
+  chunkByBytes,
+  jsonBytes,
+  type BatchEvent,
+  type ItemSpec,
+  type Names,
+} from '@batch/contracts';
 import { isConcurrencyError, type EventStore } from '@batch/event-store';
 import {
   ensureBatchWorkConsumer,
+  publishFact,
   removeBatchWorkConsumer,
   traceHeaders,
   type WorkItemSpec,
@@ -327,7 +335,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     }
     if (state.items.pending === 0) return this.complete(dispatch);
     // Calls in flight finish and are stored; nothing more is sent (the pause wakes this batch again).
-    if (spentBudget(state)) return this.pauseAtBudget(dispatch);
+    if (spentBudget(state)) return this.pauseAtBudget(dispatch, state);
 
     const window = this.config.DISPATCH_WINDOW;
     const free = window - dispatch.inFlight.size;
@@ -447,26 +455,43 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /** The batch's estimated spend reached its maxCostUsd: it pauses (budget_exhausted) until resumed with more. */
-  private async pauseAtBudget(dispatch: Dispatch): Promise<void> {
-    const { aggregates, logger } = this;
+  private async pauseAtBudget(dispatch: Dispatch, state: Batch): Promise<void> {
+    const { aggregates, logger, js, names } = this;
+    const { batchId } = dispatch;
+    let reason: string;
     try {
-      const handled = await aggregates.handle(dispatch.batchId, {
-        type: 'EnforceBudget',
-        data: {},
-        metadata: commandMetadata(),
-      });
-      const paused = handled.events[0];
-      logger.info(
-        {
-          batchId: dispatch.batchId,
-          reason: paused?.type === 'BatchPaused' ? paused.data.reason : undefined,
-        },
-        'batch paused at its budget',
-      );
+      const [paused] = (
+        await aggregates.handle(batchId, {
+          type: 'EnforceBudget',
+          data: {},
+          metadata: commandMetadata(),
+        })
+      ).events;
+      reason = paused?.type === 'BatchPaused' ? paused.data.reason : BUDGET_EXHAUSTED;
+      logger.info({ batchId, reason }, 'batch paused at its budget');
     } catch (error) {
       // Paused or ended meanwhile, or within budget after all: the next pass looks again.
       if (!isDomainError(error) && !isConcurrencyError(error)) throw error;
       dispatch.again = true;
+      return;
+    }
+    // Its user hears at once that the batch waits for them (as for a refused key).
+    try {
+      await publishFact(js, names, {
+        type: 'action_required',
+        batchId,
+        userId: state.userId,
+        at: new Date().toISOString(),
+        reason: BUDGET_EXHAUSTED,
+        error: {
+          code: 'ERR_BUDGET_EXHAUSTED',
+          category: 'action_required',
+          message: reason,
+          retryable: false,
+        },
+      });
+    } catch (error) {
+      logger.warn({ err: error, batchId }, 'publishing the budget fact failed');
     }
   }
 

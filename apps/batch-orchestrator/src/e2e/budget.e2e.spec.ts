@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, jest } from '@jes
 import type { BatchEvent } from '@batch/contracts';
 import { replyTo, startFakeLlm, uniqueNamespace, type FakeLlm } from '@batch/testing';
 import type { BatchView } from '../commands/batch-view.js';
-import { completedIds, ended, itemsOf, startEngine, type Engine } from './engine-harness.js';
+import { completedIds, ended, factsOf, itemsOf, startEngine, type Engine } from './engine-harness.js';
 
 jest.setTimeout(120_000);
 
@@ -145,6 +145,19 @@ describe('a budget cap (config.maxCostUsd)', () => {
       (event) => event.batchId === batchId && event.type === 'ItemCompleted',
     ) as Extract<BatchEvent, { type: 'ItemCompleted' }>[];
     for (const { data } of completions) expect(data.costUsd).toBeCloseTo(CALL_USD, 12);
+
+    // Its user heard once that the batch waits for them.
+    expect(await factsOf(engine, batchId)).toEqual([
+      expect.objectContaining({
+        type: 'action_required',
+        reason: 'budget_exhausted',
+        error: expect.objectContaining({
+          code: 'ERR_BUDGET_EXHAUSTED',
+          category: 'action_required',
+          message: reason,
+        }),
+      }),
+    ]);
 
     // The worker's metrics count the same tokens and cost, by provider and model.
     const metrics = await (await fetch(`${worker.opsUrl}/metrics`)).text();
