@@ -4,6 +4,7 @@ import { ensureInfrastructure, removeNamespace, uniqueNamespace } from '@batch/t
 import { apiBench, LOAD_HEAD } from './api.bench.js';
 import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
+import { providersBench } from './providers.bench.js';
 import { printGrid, printTable } from './report.js';
 
 /** `npm run bench`: measures on real servers (found or started like the tests') and prints tables. */
@@ -33,6 +34,13 @@ try {
       load,
     );
     printTable('REST API memory and uploads', figures);
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
+  if (!only || only === 'providers') {
+    await providersBench(nc, namespace, infrastructure.env.NATS_URL, ({ title, head, rows, notes }) => {
+      printGrid(title, head, rows);
+      console.log(notes.map((note) => `\n- ${note}`).join(''));
+    });
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
 } finally {
