@@ -484,7 +484,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         at: new Date().toISOString(),
         reason: BUDGET_EXHAUSTED,
         error: {
-          code: 'ERR_BUDGET_EXHAUSTED',
+          code: 'ERR_GEN_BUDGET_EXHAUSTED',
           category: 'action_required',
           message: reason,
           retryable: false,

@@ -257,9 +257,9 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           pauseBatch: (reason, error) => this.pauseBatch(work, reason, error),
           limit: (item) => this.limits(work, item, starts.canStartNow),
           rateLimited: (error) => this.rateLimited(work, error),
+          report: (outcome) => committer.commit(outcome),
           ...starts,
         });
-        await Promise.all(outcomes.map((outcome) => committer.commit(outcome)));
         const failed = outcomes.filter((outcome) => outcome.type === 'ItemFailed').length;
         metrics.settled('completed', outcomes.length - failed);
         metrics.settled('failed', failed);

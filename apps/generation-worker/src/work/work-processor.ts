@@ -85,6 +85,8 @@ export interface ProcessorDeps {
    * undefined when the item may not start meanwhile (see canStartNow).
    */
   limit: (item: WorkItemSpec) => Promise<Permit | undefined>;
+  /** Commits an item's outcome to its batch's log. */
+  report: (outcome: ItemOutcome) => Promise<void>;
   /** A call was refused with 429: the wait is published for the user (once per wait and batch). */
   rateLimited: (error: ProviderError) => void;
   /**
@@ -197,18 +199,8 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     }
   }
 
-  const results = await Promise.all(
-    work.items.map((item): Promise<ItemResult> => {
-      const known = existing.get(item.id);
-      return known
-        ? Promise.resolve({ item, kind: 'done', conversationId: known, durationMs: 0 })
-        : generate(item);
-    }),
-  );
-
   const metadata = commandMetadata();
-  const settled = results.filter((result) => result.kind !== 'withdrawn');
-  const outcomes = settled.map((result): ItemOutcome => {
+  const outcomeOf = (result: Exclude<ItemResult, { kind: 'withdrawn' }>): ItemOutcome => {
     const { item } = result;
     if (result.kind === 'failed')
       return itemFailed(
@@ -227,6 +219,22 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       },
       metadata,
     );
-  });
-  return { outcomes, withdrawn: results.length - settled.length };
+  };
+
+  // Each outcome is reported as its item settles, not when the whole message is done: progress and
+  // spend (the budget) show while the message's slower items still run.
+  const outcomes = await Promise.all(
+    work.items.map(async (item): Promise<ItemOutcome | undefined> => {
+      const known = existing.get(item.id);
+      const result: ItemResult = known
+        ? { item, kind: 'done', conversationId: known, durationMs: 0 }
+        : await generate(item);
+      if (result.kind === 'withdrawn') return undefined;
+      const outcome = outcomeOf(result);
+      await deps.report(outcome);
+      return outcome;
+    }),
+  );
+  const settled = outcomes.filter((outcome): outcome is ItemOutcome => outcome !== undefined);
+  return { outcomes: settled, withdrawn: outcomes.length - settled.length };
 }
