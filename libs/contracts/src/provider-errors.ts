@@ -40,6 +40,11 @@ export const PROVIDER_ERRORS = {
     message:
       'the model did not answer with the JSON conversation asked for ({persona, turns: [{role, content}]})',
   },
+  ERR_GEN_UNKNOWN: { category: 'temporary', message: 'generating the conversation failed unexpectedly' },
+  ERR_GEN_RETRIES_EXHAUSTED: {
+    category: 'permanent',
+    message: 'the item kept failing and its retries are used up',
+  },
   ERR_GEN_TRUNCATED: {
     category: 'permanent',
     message: 'the reply was cut off at maxTokens before the conversation was complete',

@@ -45,8 +45,8 @@ describe('failures (real NATS and PostgreSQL, services as processes)', () => {
       ['item-0', 'simulated_permanent', 'permanent'],
       ['item-1', 'simulated_permanent', 'permanent'],
       ['item-2', 'simulated_permanent', 'permanent'],
-      ['item-3', 'retries_exhausted', 'permanent'],
-      ['item-4', 'retries_exhausted', 'permanent'],
+      ['item-3', 'ERR_GEN_RETRIES_EXHAUSTED', 'permanent'],
+      ['item-4', 'ERR_GEN_RETRIES_EXHAUSTED', 'permanent'],
     ]);
     expect(lifecycle(engine.watcher.events, batch.batch_id).at(-1)).toBe('BatchCompleted');
 
@@ -109,7 +109,7 @@ describe('failures (real NATS and PostgreSQL, services as processes)', () => {
     await engine.watcher.until(ended(batch.batch_id));
     const [failure] = failures(engine.watcher.events, batch.batch_id);
     expect(failure?.data.error).toMatchObject({
-      code: 'retries_exhausted',
+      code: 'ERR_GEN_RETRIES_EXHAUSTED',
       category: 'permanent',
       retryable: false,
     });

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import { itemFailed } from '@batch/batch-domain';
-import type { BatchEvent, ItemOutcome, Names } from '@batch/contracts';
+import { PROVIDER_ERRORS, type BatchEvent, type ItemOutcome, type Names } from '@batch/contracts';
 import type { EventStore } from '@batch/event-store';
 import { maxDeliveriesAdvisories, WorkMessage } from '@batch/messaging';
 import { commandMetadata, JETSTREAM_MANAGER, LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
@@ -60,9 +60,9 @@ export class ExhaustedWorkService implements OnApplicationBootstrap, OnApplicati
             itemId: item.id,
             attempt: item.attempt,
             error: {
-              code: 'retries_exhausted',
+              code: 'ERR_GEN_RETRIES_EXHAUSTED',
               category: 'permanent',
-              message: `no worker finished it in ${advisory.deliveries} deliveries`,
+              message: `${PROVIDER_ERRORS.ERR_GEN_RETRIES_EXHAUSTED.message}: no worker finished it in ${advisory.deliveries} deliveries`,
               retryable: false,
             },
           },

@@ -1,4 +1,5 @@
-import type { ErrorShape } from '@batch/contracts';
+import { PROVIDER_ERRORS, type ErrorShape } from '@batch/contracts';
+import { redact } from '@batch/platform';
 import { isProviderError } from '../providers/provider.js';
 
 /** Retries of a temporary or rate-limited failure, and the first delay (doubling: 1, 2, 4, 8, 16 s). */
@@ -21,10 +22,11 @@ function shapeOf(error: unknown): ErrorShape & { retryAfterSeconds?: number } {
       ...(error.details === undefined ? {} : { details: error.details }),
       ...(error.retryAfterSeconds === undefined ? {} : { retryAfterSeconds: error.retryAfterSeconds }),
     };
+  const { category, message } = PROVIDER_ERRORS.ERR_GEN_UNKNOWN;
   return {
-    code: 'generation_error',
-    category: 'temporary',
-    message: (error as Error)?.message ?? String(error),
+    code: 'ERR_GEN_UNKNOWN',
+    category,
+    message: `${message} (${redact((error as Error)?.message ?? String(error)).slice(0, 500)})`,
     retryable: true,
   };
 }
@@ -33,7 +35,7 @@ function shapeOf(error: unknown): ErrorShape & { retryAfterSeconds?: number } {
  * After `retriesSoFar` retries, a call failed with `error`: a permanent failure fails the item at
  * once; a temporary or rate-limited one is tried again after the delay the provider advertised
  * (429 Retry-After) or else `baseDelayMs` doubling, until `max` retries, and then fails the item as
- * `retries_exhausted`.
+ * `ERR_GEN_RETRIES_EXHAUSTED`.
  */
 export function nextStep(policy: RetryPolicy, retriesSoFar: number, error: unknown): NextStep {
   const { retryAfterSeconds, ...shape } = shapeOf(error);
@@ -41,7 +43,13 @@ export function nextStep(policy: RetryPolicy, retriesSoFar: number, error: unkno
   if (retriesSoFar >= policy.max)
     return {
       retry: false,
-      error: { ...shape, code: 'retries_exhausted', category: 'permanent', retryable: false },
+      error: {
+        ...shape,
+        code: 'ERR_GEN_RETRIES_EXHAUSTED',
+        category: 'permanent',
+        message: `${PROVIDER_ERRORS.ERR_GEN_RETRIES_EXHAUSTED.message}: ${shape.message}`,
+        retryable: false,
+      },
     };
   const delayMs =
     retryAfterSeconds !== undefined ? retryAfterSeconds * 1000 : policy.baseDelayMs * 2 ** retriesSoFar;

@@ -5,13 +5,18 @@ import { nextStep } from './retry-policy.js';
 const policy = { max: 5, baseDelayMs: 1000 };
 
 describe('the retry policy', () => {
-  it('waits 1, 2, 4, 8, 16 s for a temporary failure, then fails the item as retries_exhausted', () => {
+  it('waits 1, 2, 4, 8, 16 s for a temporary failure, then fails the item as ERR_GEN_RETRIES_EXHAUSTED', () => {
     const failure = new ProviderError('upstream_timeout', 'temporary', 'timed out');
     const delays = [0, 1, 2, 3, 4].map((retries) => nextStep(policy, retries, failure));
     expect(delays).toEqual([1000, 2000, 4000, 8000, 16000].map((delayMs) => ({ retry: true, delayMs })));
     expect(nextStep(policy, 5, failure)).toEqual({
       retry: false,
-      error: { code: 'retries_exhausted', category: 'permanent', message: 'timed out', retryable: false },
+      error: {
+        code: 'ERR_GEN_RETRIES_EXHAUSTED',
+        category: 'permanent',
+        message: 'the item kept failing and its retries are used up: timed out',
+        retryable: false,
+      },
     });
   });
 
@@ -28,11 +33,17 @@ describe('the retry policy', () => {
     });
   });
 
-  it('takes anything unclassified as temporary', () => {
+  it('takes anything unclassified as temporary, its text without secrets', () => {
     expect(nextStep(policy, 1, new TypeError('socket hang up'))).toEqual({ retry: true, delayMs: 2000 });
-    expect(nextStep({ max: 0, baseDelayMs: 1 }, 0, 'weird')).toMatchObject({
+    expect(
+      nextStep({ max: 0, baseDelayMs: 1 }, 0, new Error('connect to postgres://app:hunter2@db failed')),
+    ).toMatchObject({
       retry: false,
-      error: { code: 'retries_exhausted', message: 'weird' },
+      error: {
+        code: 'ERR_GEN_RETRIES_EXHAUSTED',
+        message:
+          'the item kept failing and its retries are used up: generating the conversation failed unexpectedly (connect to postgres://app:[REDACTED]@db failed)',
+      },
     });
   });
 });
