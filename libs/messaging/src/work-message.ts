@@ -1,3 +1,4 @@
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import { z } from 'zod';
 import { BatchConfig, BatchId, ItemId } from '@batch/contracts';
 
@@ -23,3 +24,20 @@ export const WorkMessage = z.object({
 });
 export type WorkMessage = z.infer<typeof WorkMessage>;
 export type WorkItemSpec = WorkMessage['items'][number];
+
+/** The header telling a worker how many items a work message holds, before it reads the message. */
+const WORK_ITEMS_HEADER = 'Batch-Work-Items';
+
+/** Headers of a work message of `items` items, beside the trace context of the dispatch. */
+export function workHeaders(items: number, trace?: MsgHdrs): MsgHdrs {
+  const headers = natsHeaders();
+  for (const key of trace?.keys() ?? []) for (const value of trace!.values(key)) headers.append(key, value);
+  headers.set(WORK_ITEMS_HEADER, String(items));
+  return headers;
+}
+
+/** How many items a work message holds, by its header (1 for a message sent without one). */
+export function workItemsOf(headers: MsgHdrs | undefined): number {
+  const items = Number(headers?.get(WORK_ITEMS_HEADER));
+  return Number.isInteger(items) && items > 0 ? items : 1;
+}

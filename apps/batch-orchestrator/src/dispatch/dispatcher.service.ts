@@ -29,6 +29,7 @@ import {
   publishFact,
   removeBatchWorkConsumer,
   traceHeaders,
+  workHeaders,
   type WorkItemSpec,
   type WorkMessage,
   type WorkSettings,
@@ -383,14 +384,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         chunk.slice(index * config.ITEMS_PER_WORK_MESSAGE, (index + 1) * config.ITEMS_PER_WORK_MESSAGE),
       ),
     );
-    const headers = traceHeaders(undefined, dispatch.trace);
+    const trace = traceHeaders(undefined, dispatch.trace);
     const sent = await Promise.allSettled(
       messages.map(async (messageItems) => {
         const message: WorkMessage = { ...envelope, items: messageItems };
         // A fresh id per message: a purged message's id must not make JetStream drop its replacement.
         await js.publish(names.work(state.batchId), encoder.encode(JSON.stringify(message)), {
           msgID: randomUUID(),
-          ...(headers ? { headers } : {}),
+          headers: workHeaders(messageItems.length, trace),
         });
         messageItems.forEach((item) => dispatch.inFlight.set(item.id, item.attempt));
       }),

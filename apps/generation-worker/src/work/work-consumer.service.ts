@@ -111,6 +111,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
       jsm,
       names,
       logger,
+      // Twice the slots in items: work waits ready for every slot, and the rest is left to other workers.
       maxHeld: config.WORKER_CONCURRENCY * 2,
       burst: Math.max(1, burst),
     });

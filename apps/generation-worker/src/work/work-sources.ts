@@ -10,7 +10,7 @@ import {
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
 import type { Logger } from 'pino';
 import type { Names } from '@batch/contracts';
-import { batchIdOfWorkConsumer, workConsumerName } from '@batch/messaging';
+import { batchIdOfWorkConsumer, workConsumerName, workItemsOf } from '@batch/messaging';
 
 /** A work message this worker holds until `done()`: heartbeat it every `ackWaitMs / 5`. */
 export interface HeldMessage {
@@ -41,9 +41,12 @@ export interface WorkSourcesOptions {
   jsm: JetStreamManager;
   names: Names;
   logger: Logger;
-  /** Messages held at once (in process or waiting for a slot). */
+  /**
+   * Items held at once (in process or waiting for a slot), counted by the messages' item headers: a
+   * message is taken while there is room, so a worker may hold up to a message more.
+   */
   maxHeld: number;
-  /** Extra messages a batch holding none may take when `maxHeld` is reached. */
+  /** Extra items a batch holding none may take when `maxHeld` is reached. */
   burst: number;
   /** How often the batches with work are listed (besides the orchestrator's word on new work). */
   listEveryMs?: number;
@@ -56,6 +59,8 @@ interface Source {
   /** Messages delivered and not acknowledged: some may come back from a worker that is gone. */
   ackPending: number;
   consumer?: Promise<{ consumer: Consumer; ackWaitMs: number }>;
+  /** Items in its last message: how much room a message of it is expected to take. */
+  itemsPerMessage?: number;
   /** A pull of this worker is open on it (at most one per batch at a time). */
   pulling: boolean;
 }
@@ -74,7 +79,7 @@ const isGone = (error: unknown) =>
 
 /**
  * Where a worker's work comes from: each batch's own consumer, pulled in turn. A batch gets its share
- * of the messages this worker may hold, and a batch holding none may take one even when the share is
+ * of the items this worker may hold, and a batch holding none may take some even when the share is
  * used up, so one batch's window never sits between another batch and the workers. Batches with work
  * are known from the orchestrator's word (`batch.ready.<id>`) and a listing every second, which also
  * finds messages a worker that died left to be delivered again.
@@ -115,7 +120,12 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
     return found;
   }
 
-  function pull(source: Source, count: number): void {
+  /**
+   * Pulls messages worth `items` items: as many messages as its last one's size says fit (one
+   * while its size is not known yet), at least one.
+   */
+  function pull(source: Source, items: number): void {
+    const count = source.itemsPerMessage ? Math.max(1, Math.floor(items / source.itemsPerMessage)) : 1;
     const pulled = pullNow(source, count);
     pulls.add(pulled);
     void pulled.finally(() => pulls.delete(pulled));
@@ -123,7 +133,8 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
 
   async function pullNow(source: Source, count: number): Promise<void> {
     source.pulling = true;
-    reserved += count;
+    const expected = source.itemsPerMessage ?? 1;
+    reserved += count * expected;
     let left = count;
     try {
       const { consumer, ackWaitMs } = await consumerOf(source);
@@ -134,16 +145,18 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       });
       for await (const message of fetching) {
         left--;
-        reserved--;
+        reserved -= expected;
         source.pending = Math.max(0, message.info.pending);
+        const items = workItemsOf(message.headers);
+        source.itemsPerMessage = items;
         // Whether the message takes room now: from its delivery until it is parked or done.
         let takesRoom = false;
         let released = false;
         const takeRoom = (taking: boolean) => {
           if (takesRoom === taking || released) return;
           takesRoom = taking;
-          held += taking ? 1 : -1;
-          const mine = (heldBy.get(source.batchId) ?? 0) + (taking ? 1 : -1);
+          held += taking ? items : -items;
+          const mine = (heldBy.get(source.batchId) ?? 0) + (taking ? items : -items);
           if (mine === 0) heldBy.delete(source.batchId);
           else heldBy.set(source.batchId, mine);
           if (!taking) pump();
@@ -166,7 +179,7 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       else logger.warn({ err: error, batchId: source.batchId }, 'pulling work failed');
       source.consumer = undefined;
     } finally {
-      reserved -= left;
+      reserved -= left * expected;
       source.pulling = false;
       if (!stopping) setImmediate(pump);
     }
