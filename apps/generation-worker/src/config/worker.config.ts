@@ -19,7 +19,7 @@ export const WorkerConfig = baseSettings.extend({
   /**
    * The operator's rate limits per key, by the name of its variable, as JSON:
    * `{"OPENAI_API_KEY": {"requestsPerMinute": 500, "tokensPerMinute": 200000}}`. A batch's
-   * `rateLimit` may only go lower. Unset: 50 requests a minute for every key.
+   * `rateLimit` may only go lower. A key without one: the batch's own limit, else 50 requests a minute.
    */
   PROVIDER_RATE_LIMITS: z
     .string()

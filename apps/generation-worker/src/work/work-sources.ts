@@ -68,6 +68,12 @@ interface Source {
 /** JetStream's own default, for a consumer made without one. */
 const DEFAULT_ACK_WAIT_NANOS = 30_000_000_000;
 
+/**
+ * A worker takes messages while it holds fewer than this, whatever their items: with small messages
+ * and few slots, the next messages are at hand when one ends (a fast provider waits for no pull).
+ */
+const MIN_HELD_MESSAGES = 8;
+
 /** A pull waits this long for messages not there yet, then gives back its room. */
 const FETCH_EXPIRES_MS = 1_000;
 
@@ -91,6 +97,10 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
   const heldBy = new Map<string, number>();
   let held = 0;
   let reserved = 0;
+  let heldMessages = 0;
+  let reservedMessages = 0;
+  /** Room in messages below MIN_HELD_MESSAGES, whatever the items: small messages keep flowing. */
+  const messageRoom = () => MIN_HELD_MESSAGES - heldMessages - reservedMessages;
   let turn = 0;
   let stopping = false;
   let deliver: (held: HeldMessage) => void = () => undefined;
@@ -121,11 +131,14 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
   }
 
   /**
-   * Pulls messages worth `items` items: as many messages as its last one's size says fit (one
-   * while its size is not known yet), at least one.
+   * Pulls messages worth `items` items (as many as its last message's size says fit, one while its
+   * size is not known yet), and at least `messages` messages.
    */
-  function pull(source: Source, items: number): void {
-    const count = source.itemsPerMessage ? Math.max(1, Math.floor(items / source.itemsPerMessage)) : 1;
+  function pull(source: Source, items: number, messages: number): void {
+    const byItems =
+      items <= 0 ? 0 : source.itemsPerMessage ? Math.max(1, Math.floor(items / source.itemsPerMessage)) : 1;
+    const count = Math.max(byItems, messages);
+    if (count === 0) return;
     const pulled = pullNow(source, count);
     pulls.add(pulled);
     void pulled.finally(() => pulls.delete(pulled));
@@ -135,6 +148,7 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
     source.pulling = true;
     const expected = source.itemsPerMessage ?? 1;
     reserved += count * expected;
+    reservedMessages += count;
     let left = count;
     try {
       const { consumer, ackWaitMs } = await consumerOf(source);
@@ -146,6 +160,7 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       for await (const message of fetching) {
         left--;
         reserved -= expected;
+        reservedMessages--;
         source.pending = Math.max(0, message.info.pending);
         const items = workItemsOf(message.headers);
         source.itemsPerMessage = items;
@@ -156,6 +171,7 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
           if (takesRoom === taking || released) return;
           takesRoom = taking;
           held += taking ? items : -items;
+          heldMessages += taking ? 1 : -1;
           const mine = (heldBy.get(source.batchId) ?? 0) + (taking ? items : -items);
           if (mine === 0) heldBy.delete(source.batchId);
           else heldBy.set(source.batchId, mine);
@@ -180,6 +196,7 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
       source.consumer = undefined;
     } finally {
       reserved -= left * expected;
+      reservedMessages -= left;
       source.pulling = false;
       if (!stopping) setImmediate(pump);
     }
@@ -201,14 +218,15 @@ export function workSources(options: WorkSourcesOptions): WorkSources {
     for (const source of inTurn) {
       const mine = heldBy.get(source.batchId) ?? 0;
       const room = maxHeld + (mine === 0 ? burst : 0) - held - reserved;
-      if (room <= 0) continue;
-      if (source.pending > 0) pull(source, Math.min(room, Math.max(1, share - mine)));
+      if (room <= 0 && messageRoom() <= 0) continue;
+      if (source.pending > 0)
+        pull(source, Math.min(room, Math.max(1, share - mine)), messageRoom() > 0 ? 1 : 0);
     }
     // Work left by a worker that is gone comes back after its ack wait, to whoever pulls then.
-    if (maxHeld - held - reserved > 0)
+    if (maxHeld - held - reserved > 0 || messageRoom() > 0)
       for (const source of inTurn)
         if (!source.pulling && source.pending === 0 && source.ackPending > (heldBy.get(source.batchId) ?? 0))
-          pull(source, 1);
+          pull(source, 1, 0);
   }
 
   async function list(): Promise<void> {
