@@ -135,11 +135,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     watcher = await watchEvents(nats.nc, nats.names);
     const token = await tokenFor('chaos-user', '1h', 'chaos-secret');
     const baseUrl = `http://127.0.0.1:${port}`;
-    // A provider slow enough for every round to land while the batch runs.
+    // A provider slow enough for every round to land while the batch runs: at full speed the batch
+    // would take twice the rounds' time (once only, and a run without a stall ended before its last kills).
     const latencyMs = Math.max(
       1,
       Math.round(
-        (options.workers * WORKER_CONCURRENCY * options.rounds * options.intervalMs) / options.items,
+        (2 * options.workers * WORKER_CONCURRENCY * options.rounds * options.intervalMs) / options.items,
       ),
     );
     const created = await call<BatchView>(baseUrl, token, 'POST', '/api/v1/batches', {
