@@ -154,7 +154,7 @@ describe('the batch engine (orchestrator and workers as processes, real NATS and
   it('resumes after a pause and a SIGKILL of everything with new config; completed items are never dispatched again', async () => {
     const orchestrator = await engine.orchestrator();
     const worker = await engine.worker();
-    const batch = await create(1000, { latencyMs: 5, systemPrompt: 'before the pause' });
+    const batch = await create(1000, { latencyMs: 25, systemPrompt: 'before the pause' });
     await engine.watcher.until(completedCount(batch.batch_id, 200));
     await engine.command('pause', { userId: 'user-1', batchId: batch.batch_id, reason: 'lunch' });
     await engine.watcher.until((events) => lifecycle(events, batch.batch_id).includes('BatchPaused'));
