@@ -1,13 +1,11 @@
 import Anthropic, { APIConnectionError, APIConnectionTimeoutError, APIError } from '@anthropic-ai/sdk';
 import type { BatchConfig, ItemSpec } from '@batch/contracts';
 import { conversationIn, CONVERSATION_INSTRUCTION } from './conversation-reply.js';
+import { CALL_TIMEOUT_MS, endpoint } from './endpoint.js';
 import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
-import { failure, failureOfStatus, keyFor, personaOf, promptOf } from './provider-failures.js';
+import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
 
-/** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
-const CALL_TIMEOUT_MS = 120_000;
-const DEFAULT_MODEL = 'claude-3-5-haiku-latest';
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 /** The Messages API requires a reply budget; this one when the batch sets no `maxTokens`. */
 const DEFAULT_MAX_TOKENS = 1024;
@@ -34,34 +32,22 @@ export function classifyAnthropicError(error: unknown): ProviderError {
  * `maxTokens` and `systemPrompt` come from the batch.
  */
 export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<string>): Provider {
-  const clients = new Map<string, Anthropic>();
-  const clientFor = (baseURL: string, credential: { name: string; key: string }): Anthropic => {
-    const id = `${baseURL}\n${credential.name}`;
-    let client = clients.get(id);
-    if (!client) {
-      client = new Anthropic({ apiKey: credential.key, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
-      clients.set(id, client);
-    }
-    return client;
-  };
-  const baseUrlOf = (config: BatchConfig) => config.baseUrl ?? env.ANTHROPIC_BASE_URL ?? DEFAULT_BASE_URL;
+  const { modelOf, routeOf, clientFor } = endpoint(env, credentials, {
+    provider: 'anthropic',
+    keyVariable: 'ANTHROPIC_API_KEY',
+    baseUrlVariable: 'ANTHROPIC_BASE_URL',
+    defaultBaseUrl: DEFAULT_BASE_URL,
+    client: (apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS }),
+  });
   return {
-    routeOf(config) {
-      const credential = config.credential ?? 'ANTHROPIC_API_KEY';
-      const name = 'anthropic';
-      return {
-        route: [name, baseUrlOf(config), config.model ?? DEFAULT_MODEL, credential].join(' '),
-        credential,
-      };
-    },
+    routeOf,
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
-      const credential = keyFor(env, credentials, config.credential, 'ANTHROPIC_API_KEY');
-      const client = clientFor(baseUrlOf(config), credential);
+      const client = clientFor(config);
       let answer: { data: Anthropic.Message; response: Response };
       try {
         answer = await client.messages
           .create({
-            model: config.model ?? DEFAULT_MODEL,
+            model: modelOf(config),
             max_tokens: config.maxTokens ?? DEFAULT_MAX_TOKENS,
             messages: [{ role: 'user', content: promptOf(item) }],
             system: [config.systemPrompt, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
@@ -92,7 +78,7 @@ export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlyS
               },
             }
           : {}),
-        model: message.model || config.model || DEFAULT_MODEL,
+        model: message.model || modelOf(config),
         limitsLeft: limitsLeft(answer.response.headers),
       };
     },

@@ -1,13 +1,11 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError } from 'openai';
 import type { BatchConfig, ItemSpec } from '@batch/contracts';
 import { conversationIn, CONVERSATION_INSTRUCTION } from './conversation-reply.js';
+import { CALL_TIMEOUT_MS, endpoint } from './endpoint.js';
 import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
-import { failure, failureOfStatus, keyFor, personaOf, promptOf } from './provider-failures.js';
+import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
 
-/** A call that has not answered after this long fails as ERR_API_TIMEOUT (and is retried). */
-const CALL_TIMEOUT_MS = 120_000;
-const DEFAULT_MODEL = 'gpt-4o-mini';
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** Any failure of the SDK's call as one of PROVIDER_ERRORS. */
@@ -28,35 +26,23 @@ export function classifyOpenAiError(error: unknown): ProviderError {
  * `systemPrompt` come from the batch. One client per base URL, reused.
  */
 export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<string>): Provider {
-  const clients = new Map<string, OpenAI>();
-  const clientFor = (baseURL: string, credential: { name: string; key: string }): OpenAI => {
-    const id = `${baseURL}\n${credential.name}`;
-    let client = clients.get(id);
-    if (!client) {
-      client = new OpenAI({ apiKey: credential.key, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS });
-      clients.set(id, client);
-    }
-    return client;
-  };
-  const baseUrlOf = (config: BatchConfig) => config.baseUrl ?? env.OPENAI_BASE_URL ?? DEFAULT_BASE_URL;
+  const { modelOf, routeOf, clientFor } = endpoint(env, credentials, {
+    provider: 'openai',
+    keyVariable: 'OPENAI_API_KEY',
+    baseUrlVariable: 'OPENAI_BASE_URL',
+    defaultBaseUrl: DEFAULT_BASE_URL,
+    client: (apiKey, baseURL) => new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS }),
+  });
   return {
-    routeOf(config) {
-      const credential = config.credential ?? 'OPENAI_API_KEY';
-      const name = 'openai';
-      return {
-        route: [name, baseUrlOf(config), config.model ?? DEFAULT_MODEL, credential].join(' '),
-        credential,
-      };
-    },
+    routeOf,
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
-      const credential = keyFor(env, credentials, config.credential, 'OPENAI_API_KEY');
-      const client = clientFor(baseUrlOf(config), credential);
+      const client = clientFor(config);
       const system = config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : [];
       let answer: { data: OpenAI.Chat.Completions.ChatCompletion; response: Response };
       try {
         answer = await client.chat.completions
           .create({
-            model: config.model ?? DEFAULT_MODEL,
+            model: modelOf(config),
             messages: [
               {
                 role: 'system',
@@ -90,7 +76,7 @@ export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<
               },
             }
           : {}),
-        model: completion.model || config.model || DEFAULT_MODEL,
+        model: completion.model || modelOf(config),
         limitsLeft: limitsLeft(answer.response.headers),
       };
     },
