@@ -6,8 +6,8 @@ import { ensureStream } from './jetstream.js';
 const FACTS_MAX_AGE_MS = 24 * 3600_000;
 const NANOS_PER_MS = 1_000_000;
 
-/** Creates the facts stream, or brings it to this config. */
-export const ensureFactsStream = (jsm: JetStreamManager, names: Names, replicas = 1) =>
+/** Creates the facts stream, or brings it to this config (the orchestrator, with its replicas). */
+export const ensureFactsStream = (jsm: JetStreamManager, names: Names, replicas: number) =>
   ensureStream(jsm, {
     name: names.factsStream,
     subjects: [names.allFacts],

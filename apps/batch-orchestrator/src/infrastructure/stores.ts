@@ -1,4 +1,5 @@
 import type { Provider } from '@nestjs/common';
+import type { JetStreamManager } from '@nats-io/jetstream';
 import { Kvm } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import {
@@ -16,8 +17,8 @@ import {
   type AggregateStore,
   type EventStore,
 } from '@batch/event-store';
-import { defaultWorkSettings, ensureWork, type WorkSettings } from '@batch/messaging';
-import { LOGGER, NAMES, NATS, SETTINGS, type Logger } from '@batch/platform';
+import { defaultWorkSettings, ensureFactsStream, ensureWork, type WorkSettings } from '@batch/messaging';
+import { JETSTREAM_MANAGER, LOGGER, NAMES, NATS, SETTINGS, type Logger } from '@batch/platform';
 import type { OrchestratorConfig } from '../config/orchestrator.config.js';
 
 /** The batches' event log (the orchestrator creates and updates its stream). */
@@ -26,7 +27,10 @@ export const EVENT_STORE = Symbol('EVENT_STORE');
 export const AGGREGATES = Symbol('AGGREGATES');
 /** Which orchestrator replica dispatches which batch (a KV bucket with a TTL). */
 export const LEASES = Symbol('LEASES');
-/** The settings of every batch's work consumer (the work stream is ensured with them). */
+/**
+ * The settings of every batch's work consumer (the work stream is ensured with them, and the facts
+ * stream beside it: workers and the dispatcher publish there, the orchestrator sets its replicas).
+ */
 export const WORK_SETTINGS = Symbol('WORK_SETTINGS');
 
 export type BatchAggregates = AggregateStore<BatchState, BatchCommand, BatchEvent>;
@@ -50,9 +54,10 @@ export const storeProviders: Provider[] = [
   },
   {
     provide: WORK_SETTINGS,
-    inject: [NATS, NAMES, SETTINGS],
+    inject: [NATS, JETSTREAM_MANAGER, NAMES, SETTINGS],
     useFactory: async (
       nc: NatsConnection,
+      jsm: JetStreamManager,
       names: Names,
       config: OrchestratorConfig,
     ): Promise<WorkSettings> => {
@@ -63,6 +68,7 @@ export const storeProviders: Provider[] = [
         maxDeliver: config.WORK_MAX_DELIVER,
       };
       await ensureWork(nc, names, work);
+      await ensureFactsStream(jsm, names, config.EVENTS_REPLICAS);
       return work;
     },
   },

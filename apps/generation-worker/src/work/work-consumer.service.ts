@@ -4,15 +4,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { BatchFact, ItemOutcome, Names, ProviderName } from '@batch/contracts';
 import type { OutcomeCommitter } from '@batch/event-store';
-import {
-  ensureFactsStream,
-  inSpan,
-  publishFact,
-  request,
-  SpanKind,
-  traceContextOf,
-  WorkMessage,
-} from '@batch/messaging';
+import { inSpan, publishFact, request, SpanKind, traceContextOf, WorkMessage } from '@batch/messaging';
 import type { ConversationSaver } from '@batch/persistence';
 import {
   DATA_SOURCE,
@@ -102,7 +94,6 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
 
   async onApplicationBootstrap(): Promise<void> {
     const { nc, js, jsm, names, logger, config } = this;
-    await ensureFactsStream(jsm, names);
     const burst = config.WORKER_BURST ?? config.WORKER_CONCURRENCY;
     this.slots = fairSlots(config.WORKER_CONCURRENCY, burst);
     this.sources = workSources({
