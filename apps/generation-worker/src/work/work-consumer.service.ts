@@ -125,9 +125,10 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
    * Asks the orchestrator to pause a batch whose calls fail its way (key, balance, model): once,
    * however many of its items hit it meanwhile. Already paused by another worker's request is fine.
    */
-  private async pauseBatch(work: WorkMessage, reason: string, error: ProviderError): Promise<void> {
+  private async pauseBatch(work: WorkMessage, pause: string, error: ProviderError): Promise<void> {
     if (this.pauseRequestedFor(work.batchId)) return;
     this.pauseRequested.set(work.batchId, Date.now());
+    const reason = `${pause}: ${error.message}`;
     this.logger.warn({ batchId: work.batchId, reason }, 'a provider failure pauses the batch');
     const reply = await request(this.nc, this.names.command('pause'), {
       userId: work.userId,
@@ -138,7 +139,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
       await this.tell({
         type: 'action_required',
         ...about(work),
-        reason: reason.split(':')[0]!,
+        reason: pause,
         error: { code: error.code, category: error.category, message: error.message, retryable: false },
       });
     else if (reply.error.code !== 'invalid_state')
@@ -246,7 +247,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           metrics,
           providerCallLog: config.PROVIDER_CALL_LOG,
           prices: config.MODEL_PRICES_FILE,
-          pauseBatch: (reason, error) => this.pauseBatch(work, reason, error),
+          pauseBatch: (pause, error) => this.pauseBatch(work, pause, error),
           limit: (item) => this.limits(work, item, starts.canStartNow),
           rateLimited: (error) => this.rateLimited(work, error),
           report: (outcome) => committer.commit(outcome),

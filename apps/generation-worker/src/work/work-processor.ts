@@ -91,11 +91,11 @@ export interface ProcessorDeps {
   rateLimited: (error: ProviderError) => void;
   /**
    * A call failed in a way that is the batch's, not the item's (a refused key, an empty balance,
-   * an unknown model): pause the batch with this reason, and tell the user why. The item is not failed: it waits, held
+   * an unknown model): pause the batch for this reason (`provider_auth_failed`...), and tell the user why. The item is not failed: it waits, held
    * back like every item of a paused batch, and goes on (or is dropped) as the batch's next
    * decision says.
    */
-  pauseBatch: (reason: string, error: ProviderError) => Promise<void>;
+  pauseBatch: (pause: string, error: ProviderError) => Promise<void>;
 }
 
 /**
@@ -115,7 +115,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
     | { item: WorkItemSpec; kind: 'generated'; generated: Generated; latencyMs: number }
     | { item: WorkItemSpec; kind: 'failed'; error: ErrorShape }
     | { kind: 'retry'; delayMs: number }
-    | { kind: 'pause'; reason: string; error: ProviderError };
+    | { kind: 'pause'; pause: string; error: ProviderError };
 
   const budgetError = (error: unknown) =>
     deps.logger.warn({ err: error, batchId: work.batchId }, 'updating the shared rate-limit budget failed');
@@ -145,12 +145,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
         deps.rateLimited(error);
       }
       const pauses = isProviderError(error) ? pauseReasonOf(error.code) : undefined;
-      if (pauses)
-        return {
-          kind: 'pause',
-          reason: `${pauses}: ${(error as Error).message}`,
-          error: error as ProviderError,
-        };
+      if (pauses) return { kind: 'pause', pause: pauses, error: error as ProviderError };
       const next = nextStep(deps.retry, retry, error);
       return next.retry
         ? { kind: 'retry', delayMs: next.delayMs }
@@ -174,7 +169,7 @@ export async function processWork(work: WorkMessage, deps: ProcessorDeps): Promi
       if (called === undefined) continue;
       if (called.kind === 'failed') return called;
       if (called.kind === 'pause') {
-        await deps.pauseBatch(called.reason, called.error);
+        await deps.pauseBatch(called.pause, called.error);
         continue;
       }
       if (called.kind === 'generated') {
