@@ -4,6 +4,9 @@ import { ThrottlerModule } from '@nestjs/throttler';
 import { AuthGuard, AUTHENTICATOR } from './auth/auth.guard.js';
 import { createAuthenticator } from './auth/authenticator.js';
 import { UserThrottlerGuard } from './auth/user-throttler.guard.js';
+import { BackupClient } from './backups/backup.client.js';
+import { BackupDownloads } from './backups/backup-downloads.js';
+import { downloadTicketsProvider } from './backups/download-tickets.js';
 import { BatchesService } from './batches/batches.service.js';
 import { ResultsStreamer } from './batches/results.streamer.js';
 import type { GatewayConfig } from './config/gateway.config.js';
@@ -24,6 +27,9 @@ export function gatewayModule(config: GatewayConfig) {
       { provide: AUTHENTICATOR, useFactory: () => createAuthenticator(config) },
       metricsProvider,
       OrchestratorClient,
+      BackupClient,
+      BackupDownloads,
+      downloadTicketsProvider,
       BatchesService,
       ItemBodiesService,
       ResultsStreamer,

@@ -26,6 +26,8 @@ export const CommandErrorCode = z.enum([
   'invalid_state',
   'nothing_failed',
   'conflict',
+  'gone',
+  'failed',
   'validation',
   'unavailable',
   'internal',

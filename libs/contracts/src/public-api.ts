@@ -75,6 +75,8 @@ export const ApiErrorCode = z.enum([
   'unauthorized',
   'not_found',
   'conflict',
+  'gone',
+  'length_required',
   'payload_too_large',
   'headers_too_large',
   'validation',

@@ -28,6 +28,15 @@ export interface Names {
   readonly allWorkReady: string;
   command(name: string): string;
   query(name: string): string;
+  /** backup-service's request/reply subjects. */
+  backupCommand(name: string): string;
+  backupQuery(name: string): string;
+  /** Progress and ends of backups, restores and bulk deletes (BackupFact), kept a day. */
+  readonly backupFactsStream: string;
+  readonly allBackupFacts: string;
+  backupFacts(kind: string, id: string): string;
+  /** Single-use download tickets (a browser opening a download link has no bearer header). */
+  readonly downloadTicketBucket: string;
 }
 
 export function names(namespace = ''): Names {
@@ -52,5 +61,11 @@ export function names(namespace = ''): Names {
     allWorkReady: `${subject}batch.ready.*`,
     command: (name) => `${subject}batch.cmd.${name}`,
     query: (name) => `${subject}batch.query.${name}`,
+    backupCommand: (name) => `${subject}backup.cmd.${name}`,
+    backupQuery: (name) => `${subject}backup.query.${name}`,
+    backupFactsStream: `${stream}BACKUP_FACTS`,
+    allBackupFacts: `${subject}backup.facts.>`,
+    backupFacts: (kind, id) => `${subject}backup.facts.${kind}.${id}`,
+    downloadTicketBucket: `${stream}DOWNLOAD_TICKETS`,
   };
 }

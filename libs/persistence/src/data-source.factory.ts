@@ -7,6 +7,8 @@ import { ProjectionCheckpointRecord } from './entities/projection-checkpoint.ent
 import { InitialSchema1700000000000 } from './migrations/1700000000000-initial-schema.migration.js';
 import { Reliability1701000000000 } from './migrations/1701000000000-reliability.migration.js';
 import { BatchUsage1702000000000 } from './migrations/1702000000000-batch-usage.migration.js';
+import { ConversationListing1703000000000 } from './migrations/1703000000000-conversation-listing.migration.js';
+import { Backups1704000000000 } from './migrations/1704000000000-backups.migration.js';
 
 export interface DataSourceSettings {
   /** postgres://user:password@host:port/database */
@@ -37,7 +39,13 @@ export async function createDataSource(settings: DataSourceSettings): Promise<Da
       ConversationTurnRecord,
       ProjectionCheckpointRecord,
     ],
-    migrations: [InitialSchema1700000000000, Reliability1701000000000, BatchUsage1702000000000],
+    migrations: [
+      InitialSchema1700000000000,
+      Reliability1701000000000,
+      BatchUsage1702000000000,
+      ConversationListing1703000000000,
+      Backups1704000000000,
+    ],
     logging: settings.logging ?? false,
     poolSize: settings.poolSize,
     // Raw SQL (projection, repositories, migration) names tables unqualified: they resolve in the schema.

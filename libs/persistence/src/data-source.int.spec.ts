@@ -40,6 +40,7 @@ describe('the DataSource and its migrations', () => {
       [db.schema],
     );
     expect(tables.map((row: { table_name: string }) => row.table_name)).toEqual([
+      'backup_exports',
       'batch_items',
       'batches',
       'conversation_turns',
@@ -47,6 +48,7 @@ describe('the DataSource and its migrations', () => {
       'migrations',
       'projection_checkpoints',
       'projection_set_aside',
+      'restores',
     ]);
     expect(await columnsOf(ds, db.schema, 'batches')).toEqual(
       expect.arrayContaining([
@@ -70,6 +72,7 @@ describe('the DataSource and its migrations', () => {
         'CREATE INDEX batch_items_status_position_idx ON batch_items USING btree (batch_id, status, "position")',
         'CREATE UNIQUE INDEX conversations_batch_item_key ON conversations USING btree (batch_id, item_id)',
         'CREATE UNIQUE INDEX conversation_turns_sequence_key ON conversation_turns USING btree (conversation_id, sequence)',
+        'CREATE INDEX conversations_user_created_idx ON conversations USING btree (user_id, created_at DESC, id DESC)',
       ]),
     );
   });
@@ -83,6 +86,8 @@ describe('the DataSource and its migrations', () => {
       { name: 'InitialSchema1700000000000' },
       { name: 'Reliability1701000000000' },
       { name: 'BatchUsage1702000000000' },
+      { name: 'ConversationListing1703000000000' },
+      { name: 'Backups1704000000000' },
     ]);
   });
 
@@ -90,7 +95,7 @@ describe('the DataSource and its migrations', () => {
     const schema = `${db.schema}_fresh`;
     const replicas = await Promise.all([dataSource(schema), dataSource(schema), dataSource(schema)]);
     await Promise.all(replicas.map(runMigrations));
-    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(3);
+    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(5);
     expect(await replicas[1]!.query(`SELECT count(*)::int AS count FROM batches`)).toEqual([{ count: 0 }]);
   });
 

@@ -33,4 +33,11 @@ export {
   runningBatchIds,
   type ListBatchesQuery,
 } from './queries/batch.queries.js';
+export { decodeCursor, encodeCursor } from './queries/page-cursor.js';
 export { progressPercent, type BatchView, type ItemView, type Page } from './queries/batch-views.js';
+export {
+  deleteConversations,
+  getConversation,
+  listConversations,
+  type ListConversationsQuery,
+} from './queries/conversations.queries.js';

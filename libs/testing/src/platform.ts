@@ -4,6 +4,7 @@ import { freePort } from './network.js';
 import { startService, type ServiceProcess } from './service-process.js';
 import { testDatabase, type TestDatabase } from './test-database.js';
 import { testNats, type TestNats } from './test-nats.js';
+import { testBucket, type TestBucket } from './test-bucket.js';
 
 const SECRET = 'platform-test-secret';
 
@@ -44,6 +45,11 @@ export interface Platform {
   worker: ServiceProcess;
   /** Starts a worker again (with the platform's worker settings) after a test stopped or killed it. */
   restartWorker(): Promise<void>;
+  /** The backup service and its bucket, when started with `backups: true`. */
+  backup?: ServiceProcess;
+  bucket?: TestBucket;
+  /** Starts the backup service again (with extra settings) after a test stopped or killed it. */
+  restartBackup(extra?: Record<string, string>): Promise<ServiceProcess>;
   /**
    * Starts another gateway with extra settings; stopped with the platform. It listens on
    * `extra.GATEWAY_PORT` when given (a fixed port), else on a free port.
@@ -77,13 +83,24 @@ export async function call<T>(
   };
 }
 
-/** The three services on test servers; `workerEnv` goes to the worker, `everyService` to all of them. */
+export interface PlatformOptions {
+  /** Also the backup service, on its own test bucket (`backupEnv` are its extra settings). */
+  backups?: boolean;
+  backupEnv?: Record<string, string>;
+}
+
+/**
+ * The services on test servers (orchestrator, worker, gateway; the backup service on request);
+ * `workerEnv` goes to the worker, `everyService` to all of them.
+ */
 export async function startPlatform(
   workerEnv: Record<string, string> = {},
   everyService: Record<string, string> = {},
+  options: PlatformOptions = {},
 ): Promise<Platform> {
   const nats = await testNats();
   const database = await testDatabase();
+  const bucket = options.backups ? await testBucket() : undefined;
   const processes: ServiceProcess[] = [];
   const env = (extra: Record<string, string> = {}) => ({
     NATS_URL: nats.url,
@@ -97,6 +114,17 @@ export async function startPlatform(
   const orchestrator = await startService('batch-orchestrator', env());
   const worker = await startService('generation-worker', env(workerEnv));
   processes.push(orchestrator, worker);
+  const backupEnv = (extra: Record<string, string> = {}) =>
+    env({
+      S3_ENDPOINT: bucket!.endpoint,
+      S3_ACCESS_KEY: process.env.S3_ACCESS_KEY ?? '',
+      S3_SECRET_KEY: process.env.S3_SECRET_KEY ?? '',
+      S3_BUCKET: bucket!.bucket,
+      ...options.backupEnv,
+      ...extra,
+    });
+  const backup = bucket ? await startService('backup-service', backupEnv()) : undefined;
+  if (backup) processes.push(backup);
   const watcher = await watchEvents(nats.nc, nats.names);
   const gateway = async (extra: Record<string, string> = {}) => {
     const port = extra.GATEWAY_PORT ? Number(extra.GATEWAY_PORT) : await freePort();
@@ -122,6 +150,13 @@ export async function startPlatform(
       platform.worker = await startService('generation-worker', env(workerEnv));
       processes.push(platform.worker);
     },
+    backup,
+    bucket,
+    restartBackup: async (extra) => {
+      platform.backup = await startService('backup-service', backupEnv(extra));
+      processes.push(platform.backup);
+      return platform.backup;
+    },
     gateway,
     as: async (sub, url = baseUrl) => {
       const token = await tokenFor(sub);
@@ -130,6 +165,7 @@ export async function startPlatform(
     close: async () => {
       await Promise.all(processes.map((process) => process.kill()));
       await watcher.close();
+      await bucket?.close();
       await database.close();
       await nats.close();
     },

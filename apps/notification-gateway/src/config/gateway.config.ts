@@ -22,6 +22,10 @@ export const GatewayConfig = baseSettings
     RATE_LIMIT_WINDOW_MS: positiveInt.default(1000),
     /** How long a command or query may wait for the orchestrator before the answer is a 503. */
     ORCHESTRATOR_TIMEOUT_MS: positiveInt.default(30_000),
+    /** How long a backup being made, or a restore waited for (`?wait=true`), may take before a 503. */
+    BACKUP_TIMEOUT_MS: positiveInt.default(900_000),
+    /** A download link (`POST /api/v1/backups/:id/download-link`) opens once, within this. */
+    DOWNLOAD_LINK_TTL_MS: positiveInt.default(300_000),
   })
   .refine((config) => config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWKS_URL !== undefined, {
     message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL: the gateway verifies every request',

@@ -2,13 +2,23 @@ import { z } from 'zod';
 import {
   AddItemsBody,
   ApiErrorBody,
+  BackupList,
+  BackupView,
   BatchList,
   BatchView,
   CleanupBody,
   CleanupResult,
+  ConversationDetail,
+  CreateBackupBody,
+  DownloadLink,
+  ListBackupsQuery,
+  SeedBackupCreated,
+  SeedCreateBackupBody,
+  ConversationList,
   CreateBatchBody,
   ItemPage,
   ListBatchesQuery,
+  ListConversationsQuery,
   ListItemsQuery,
   MAX_ITEMS_PER_REQUEST,
   RecoverResult,
@@ -36,6 +46,8 @@ const ERROR_TEXT: Record<number, string> = {
   401: 'missing, invalid or expired token',
   404: 'no such resource for this user',
   409: 'not allowed in the current state',
+  410: 'gone: the backup expired and was deleted',
+  411: 'the upload needs a Content-Length',
   413: 'body over the size limit',
   422: 'validation failed; details name each failing field',
   429: 'rate limited; see Retry-After',
@@ -50,12 +62,20 @@ interface Route {
   answer?: z.ZodType;
   /** The answer's media type when it is not one JSON document. */
   media?: string;
+  /** The request body's media type when it is not JSON read whole (a streamed upload). */
+  bodyMedia?: string;
   errors: number[];
   tag: string;
   public?: boolean;
 }
 
-const id = [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }];
+const pathParameters = (path: string) =>
+  [...path.matchAll(/\{(\w+)\}/g)].map(([, name]) => ({
+    name,
+    in: 'path',
+    required: true,
+    schema: { type: 'string' },
+  }));
 const common = [401, 429, 503];
 const onBatch = [...common, 404];
 const lifecycle = (summary: string, body?: z.ZodType): Route => ({
@@ -65,6 +85,17 @@ const lifecycle = (summary: string, body?: z.ZodType): Route => ({
   answer: BatchView,
   errors: [...onBatch, 409, ...(body ? [400, 422] : [])],
   tag: 'batches',
+});
+const onBackup = [...common, 404];
+/** Downloads take the bearer token, or the `ticket` of a download link instead. */
+const download = (summary: string, media: string): Route => ({
+  summary: `${summary}. Authorization: a bearer token, or ?ticket= from a download link`,
+  query: z.object({ ticket: z.string().optional() }),
+  ok: 200,
+  media,
+  errors: [...onBackup, 409, 410],
+  tag: 'backups',
+  public: true,
 });
 const seed = (summary: string, answer: z.ZodType, body?: z.ZodType): Route => ({
   summary,
@@ -162,6 +193,88 @@ const ROUTES: Record<string, Record<string, Route>> = {
   },
   '/api/v1/batches/{id}/cancel': { post: lifecycle('Cancel a batch') },
   '/api/v1/batches/{id}/retry-failed': { post: lifecycle('Requeue the failed items') },
+  '/api/v1/conversations': {
+    get: {
+      summary: "The user's generated conversations, newest first (optionally one batch's)",
+      query: ListConversationsQuery,
+      ok: 200,
+      answer: ConversationList,
+      errors: [...common, 422],
+      tag: 'conversations',
+    },
+  },
+  '/api/v1/conversations/{id}': {
+    get: {
+      summary: 'One conversation with its turns',
+      ok: 200,
+      answer: ConversationDetail,
+      errors: [...common, 404],
+      tag: 'conversations',
+    },
+  },
+  '/api/v1/backups': {
+    post: {
+      summary: "Back up the named conversations, or a batch's; answers once the backup can be downloaded",
+      body: CreateBackupBody,
+      ok: 201,
+      answer: BackupView,
+      errors: [...common, 400, 422],
+      tag: 'backups',
+    },
+    get: {
+      summary: "The user's backups, newest first, with size, conversation count, expiry and status",
+      query: ListBackupsQuery,
+      ok: 200,
+      answer: BackupList,
+      errors: [...common, 422],
+      tag: 'backups',
+    },
+  },
+  '/api/v1/backups/{id}': {
+    get: { summary: 'One backup', ok: 200, answer: BackupView, errors: onBackup, tag: 'backups' },
+  },
+  '/api/v1/backups/{id}/download': {
+    get: {
+      ...download('The backup as stored (gzip), its sha256 in X-Backup-Sha256', 'application/gzip'),
+    },
+  },
+  '/api/v1/backups/{id}/download-link': {
+    post: {
+      summary: 'A link that downloads the backup once, without an Authorization header, for a few minutes',
+      ok: 200,
+      answer: DownloadLink,
+      errors: [...onBackup, 409, 410],
+      tag: 'backups',
+    },
+  },
+  '/api/backup/create': {
+    post: {
+      summary: 'Back up the named conversations; answers once the backup can be downloaded',
+      body: SeedCreateBackupBody,
+      ok: 200,
+      answer: SeedBackupCreated,
+      errors: [...common, 400, 422],
+      tag: 'seeds 000/001/003 (compatible backup routes)',
+    },
+  },
+  '/api/backup/download/{backupId}': {
+    get: {
+      ...download(
+        'The backup as v1.0 JSON (decompressed as it streams), as an attachment',
+        'application/json',
+      ),
+      tag: 'seeds 000/001/003 (compatible backup routes)',
+    },
+  },
+  '/api/backup': {
+    get: {
+      summary: "Every conversation of the user as v1.0 JSON, streamed (seed 003's export)",
+      ok: 200,
+      media: 'application/json',
+      errors: common,
+      tag: 'seeds 000/001/003 (compatible backup routes)',
+    },
+  },
   '/batch/start': { post: seed('Start a batch of photo_ids or item_ids', SeedStartResult, SeedStartBody) },
   '/batch/{id}/pause': { post: seed('Pause', SeedCommandResult) },
   '/batch/{id}/resume': { post: seed('Resume', SeedCommandResult) },
@@ -200,7 +313,7 @@ const ROUTES: Record<string, Record<string, Route>> = {
 
 function operation(path: string, route: Route): Schema {
   const parameters = [
-    ...(path.includes('{id}') ? id : []),
+    ...pathParameters(path),
     ...Object.entries(route.query?.shape ?? {}).map(([name, schema]) => ({
       name,
       in: 'query',

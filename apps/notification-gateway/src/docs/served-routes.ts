@@ -1,15 +1,21 @@
 import 'reflect-metadata';
 import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
+import { BackupsController } from '../backups/backups.controller.js';
 import { BatchesController } from '../batches/batches.controller.js';
+import { ConversationsController } from '../conversations/conversations.controller.js';
 import { HealthController } from '../health/health.controller.js';
+import { SeedBackupsController } from '../seed/seed-backups.controller.js';
 import { SeedBatchesController } from '../seed/seed-batches.controller.js';
 import { DocsController } from './docs.controller.js';
 
 /** The gateway's controllers: what it serves. */
 export const CONTROLLERS: Type[] = [
   BatchesController,
+  ConversationsController,
   SeedBatchesController,
+  BackupsController,
+  SeedBackupsController,
   HealthController,
   DocsController,
 ];

@@ -5,6 +5,8 @@ const STATUS: Record<ApiErrorCode, number> = {
   unauthorized: 401,
   not_found: 404,
   conflict: 409,
+  gone: 410,
+  length_required: 411,
   payload_too_large: 413,
   headers_too_large: 431,
   validation: 422,
@@ -40,8 +42,8 @@ export const validationError = (what: string, issues: FieldIssue[]): ApiError =>
     issues,
   );
 
-/** The orchestrator's typed refusals, as the API answers them. */
-export function fromCommandError(error: CommandError): ApiError {
+/** A service's typed refusals, as the API answers them. */
+export function fromCommandError(error: CommandError, service = 'batch service'): ApiError {
   switch (error.code) {
     case 'not_found':
       return new ApiError('not_found', error.message);
@@ -50,12 +52,16 @@ export function fromCommandError(error: CommandError): ApiError {
     case 'nothing_failed':
     case 'conflict':
       return new ApiError('conflict', error.message, { reason: error.code });
+    case 'gone':
+      return new ApiError('gone', error.message);
+    case 'failed':
+      return new ApiError('unavailable', error.message);
     case 'validation':
       return new ApiError('validation', error.message, error.details);
     case 'unavailable':
-      return new ApiError('unavailable', 'the batch service is unavailable, try again shortly');
+      return new ApiError('unavailable', `the ${service} is unavailable, try again shortly`);
     case 'internal':
-      return new ApiError('internal', 'the batch service failed to answer; the error was logged');
+      return new ApiError('internal', `the ${service} failed to answer; the error was logged`);
     default: {
       const unhandled: never = error.code;
       throw new Error(`unhandled command error ${String(unhandled)}`);

@@ -8,9 +8,8 @@ import type {
   OrchestratorQueryName,
 } from '@batch/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
-import { request, requestEncoded } from '@batch/messaging';
 import { NAMES, NATS, NATS_CONNECTED, SETTINGS, type NatsConnected } from '@batch/platform';
-import { ApiError, fromCommandError } from '../http/api-error.js';
+import { askService } from '../rpc/ask-service.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
 
 /** The orchestrator's commands and queries over NATS request/reply; a refusal becomes the API's error. */
@@ -46,14 +45,7 @@ export class OrchestratorClient {
     return this.ask(this.names.query(name), payload);
   }
 
-  private async ask<R>(subject: string, payload: unknown): Promise<R> {
-    // While reconnecting, a request would wait out its whole timeout: answer at once instead.
-    if (!this.natsConnected()) throw new ApiError('unavailable', 'NATS is unreachable, try again shortly');
-    const reply =
-      payload instanceof Uint8Array
-        ? await requestEncoded<R>(this.nc, subject, payload, this.timeoutMs)
-        : await request<R>(this.nc, subject, payload, this.timeoutMs);
-    if (!reply.ok) throw fromCommandError(reply.error);
-    return reply.result;
+  private ask<R>(subject: string, payload: unknown): Promise<R> {
+    return askService(this.nc, this.natsConnected, 'batch service', subject, payload, this.timeoutMs);
   }
 }

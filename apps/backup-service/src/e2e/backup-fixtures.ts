@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import type { BackupFact } from '@batch/contracts';
+import type { Platform } from '@batch/testing';
+
+/** A client on the platform's test schema, for what a test arranges or checks in the tables directly. */
+export async function schemaClient(platform: Platform): Promise<pg.Client> {
+  const client = new pg.Client({
+    connectionString: platform.database.url,
+    options: `-c search_path=${platform.database.schema}`,
+  });
+  await client.connect();
+  return client;
+}
+
+/**
+ * Conversations `<prefix>-1 ... <prefix>-<count>` of `userId`, five turns each, written straight
+ * into the tables (as a finished batch leaves them); each turn's content is `turnBytes` long.
+ */
+export async function seedConversations(
+  db: pg.Client,
+  {
+    userId,
+    prefix,
+    count,
+    turnBytes = 40,
+  }: { userId: string; prefix: string; count: number; turnBytes?: number },
+): Promise<string[]> {
+  await db.query(
+    `INSERT INTO conversations (id, batch_id, item_id, user_id, topic, persona, content, created_at)
+     SELECT $2 || '-' || g, $2 || '-batch', 'item-' || g, $1, 'topic ' || g, 'Expert',
+            'conversation ' || g, now() - (g || ' milliseconds')::interval
+       FROM generate_series(1, $3::int) g`,
+    [userId, prefix, count],
+  );
+  await db.query(
+    `INSERT INTO conversation_turns (id, conversation_id, role, content, sequence)
+     SELECT $1 || '-' || g || '-t' || s, $1 || '-' || g, CASE WHEN s % 2 = 1 THEN 'user' ELSE 'assistant' END,
+            rpad(md5(g::text || '/' || s::text), $3::int, ' turn text'), s
+       FROM generate_series(1, $2::int) g, generate_series(1, 5) s`,
+    [prefix, count, turnBytes],
+  );
+  return Array.from({ length: count }, (_, index) => `${prefix}-${index + 1}`);
+}
+
+interface SourceConversation {
+  id: string;
+  content: string;
+  persona: string;
+  conversation_turns: { id: string; content: string; role: string; sequence: number }[];
+}
+
+/** The conversations as the v1.0 format carries them, read from the tables, in id order. */
+export async function sourceConversations(db: pg.Client, ids: string[]): Promise<SourceConversation[]> {
+  const { rows } = await db.query<SourceConversation>(
+    `SELECT c.id, c.content, c.persona,
+            (SELECT json_agg(json_build_object('id', t.id, 'content', t.content, 'role', t.role,
+                     'sequence', t.sequence) ORDER BY t.sequence)
+               FROM conversation_turns t WHERE t.conversation_id = c.id) AS conversation_turns
+       FROM conversations c WHERE c.id = ANY($1) ORDER BY c.id`,
+    [ids],
+  );
+  return rows;
+}
+
+export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
+
+/** Peak resident memory of a process so far (VmHWM), in bytes. */
+export const peakRss = (pid: number): number =>
+  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+
+/** Facts of backups, restores and operations as they are published (core subscription). */
+export function watchBackupFacts(platform: Platform): { facts: BackupFact[]; close(): void } {
+  const facts: BackupFact[] = [];
+  const subscription = platform.nats.nc.subscribe(platform.nats.names.allBackupFacts, {
+    callback: (error, message) => {
+      if (!error) facts.push(message.json<BackupFact>());
+    },
+  });
+  return { facts, close: () => subscription.unsubscribe() };
+}

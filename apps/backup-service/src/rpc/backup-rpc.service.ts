@@ -1,0 +1,49 @@
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import type { NatsConnection, Subscription } from '@nats-io/transport-node';
+import { BackupCommands, BackupQueries, type Names } from '@batch/contracts';
+import { serveRequests, type Route } from '@batch/messaging';
+import { LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
+import { BackupsService } from '../backups/backups.service.js';
+import { toCommandError } from './to-command-error.js';
+
+/** The backup service's NATS request/reply surface: `backup.cmd.<name>` and `backup.query.<name>`. */
+@Injectable()
+export class BackupRpcService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private subscriptions: Subscription[] = [];
+
+  constructor(
+    @Inject(NATS) private readonly nc: NatsConnection,
+    @Inject(NAMES) private readonly names: Names,
+    @Inject(LOGGER) private readonly logger: Logger,
+    private readonly backups: BackupsService,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    const { names, backups } = this;
+    const command = (name: keyof typeof BackupCommands, handle: Route['handle']): Route => ({
+      subject: names.backupCommand(name),
+      schema: BackupCommands[name],
+      handle,
+    });
+    const query = (name: keyof typeof BackupQueries, handle: Route['handle']): Route => ({
+      subject: names.backupQuery(name),
+      schema: BackupQueries[name],
+      handle,
+    });
+    this.subscriptions = serveRequests(
+      this.nc,
+      [
+        command('create', (request) => backups.create(request)),
+        query('get', (request) => backups.get(request)),
+        query('list', (request) => backups.list(request)),
+        query('download', (request) => backups.download(request)),
+      ],
+      { queue: 'backup-service', toCommandError: toCommandError(this.logger) },
+    );
+    await this.nc.flush();
+  }
+
+  onApplicationShutdown(): void {
+    this.subscriptions.forEach((subscription) => subscription.unsubscribe());
+  }
+}
