@@ -8,6 +8,7 @@ import { ExpirySweeperService } from './backups/expiry-sweeper.service.js';
 import type { BackupConfig } from './config/backup.config.js';
 import { FactPublisher } from './facts/fact-publisher.js';
 import { BackupRpcService } from './rpc/backup-rpc.service.js';
+import { BulkDeleteSaga } from './saga/bulk-delete.saga.js';
 import { createObjectStore, OBJECT_STORE, prepareBucket, s3Client } from './storage/object-store.js';
 
 /** The bucket (made ready with its lifecycle rule) and the facts stream, before any request is served. */
@@ -23,6 +24,13 @@ const objectStoreProvider = {
 };
 
 @Module({
-  providers: [objectStoreProvider, FactPublisher, BackupsService, ExpirySweeperService, BackupRpcService],
+  providers: [
+    objectStoreProvider,
+    FactPublisher,
+    BackupsService,
+    ExpirySweeperService,
+    BulkDeleteSaga,
+    BackupRpcService,
+  ],
 })
 export class AppModule {}

@@ -17,12 +17,16 @@ export type ProgressId = z.infer<typeof ProgressId>;
 /** One request names at most this many conversations (a batch's are named by its id instead). */
 export const MAX_CONVERSATIONS_PER_REQUEST = 10_000;
 
+/** What the ids of one request may weigh together: they travel in one NATS message and one event. */
+const MAX_ID_CHARACTERS = 600_000;
+
 export const ConversationIds = z
   .array(z.string().min(1).max(200))
   .min(1)
-  .max(
-    MAX_CONVERSATIONS_PER_REQUEST,
-    `at most ${MAX_CONVERSATIONS_PER_REQUEST} conversation ids per request`,
+  .max(MAX_CONVERSATIONS_PER_REQUEST, `at most ${MAX_CONVERSATIONS_PER_REQUEST} conversation ids per request`)
+  .refine(
+    (ids) => ids.reduce((characters, id) => characters + id.length, 0) <= MAX_ID_CHARACTERS,
+    `the ids may have at most ${MAX_ID_CHARACTERS} characters together`,
   );
 
 export const BackupReason = z.string().min(1).max(100);
@@ -186,3 +190,78 @@ export const BackupFact = z.object({
   message: z.string().optional(),
 });
 export type BackupFact = z.infer<typeof BackupFact>;
+
+/** Bulk deletes, by the id their progress is read with. */
+export const OperationId = z.string().regex(/^op-\d{13}-[a-z0-9]{6,16}$/, 'is not an operation id');
+export type OperationId = z.infer<typeof OperationId>;
+
+/**
+ * `POST /api/v1/conversations/bulk-delete`: with `backup`, nothing is deleted unless the backup of
+ * the conversations succeeded; `confirm: "after_backup"` (the default) waits for the user's
+ * confirmation (`POST /api/v1/operations/:id/confirm`) once the backup is ready, `"now"` deletes
+ * as soon as it is.
+ */
+export const BulkDeleteBody = z.object({
+  conversationIds: ConversationIds,
+  backup: z.boolean().default(true),
+  reason: BackupReason.default('bulk_delete'),
+  confirm: z.enum(['after_backup', 'now']).default('after_backup'),
+});
+export type BulkDeleteBody = z.input<typeof BulkDeleteBody>;
+
+export const OperationStep = z.enum([
+  'requested',
+  'backing_up',
+  'awaiting_confirmation',
+  'deleting',
+  'done',
+  'failed',
+  'cancelled',
+  'expired',
+]);
+export type OperationStep = z.infer<typeof OperationStep>;
+
+export const ENDED_STEPS: readonly OperationStep[] = ['done', 'failed', 'cancelled', 'expired'];
+
+/** The message of a bulk delete whose backup failed (seed 004's words). */
+export const BACKUP_FAILED_MESSAGE = 'Backup creation failed. Delete operation cancelled.';
+
+export const OperationView = z.object({
+  operation_id: z.string(),
+  kind: z.literal('bulk_delete'),
+  step: OperationStep,
+  backup: z.boolean().describe('whether the conversations are backed up before they are deleted'),
+  confirm: z.enum(['after_backup', 'now']),
+  conversation_count: z.number().int().describe('conversations named in the request'),
+  progress: z.object({ processed: z.number().int(), total: z.number().int() }),
+  backup_id: z.string().nullable(),
+  backup_download: z
+    .string()
+    .nullable()
+    .describe('where the backup downloads (bearer token; POST .../download-link for a browser link)'),
+  confirm_by: timestamp.nullable().describe('an unconfirmed operation ends `expired` then, nothing deleted'),
+  deleted_count: z.number().int().nullable(),
+  message: z.string().nullable().describe('why it failed, or what it waits for'),
+  error: z.string().nullable().describe('the cause of a failure'),
+  created_at: timestamp,
+  updated_at: timestamp,
+});
+export type OperationView = z.infer<typeof OperationView>;
+
+export const OperationStarted = z.object({ operationId: z.string() });
+export type OperationStarted = z.infer<typeof OperationStarted>;
+
+/** The bulk-delete saga's requests (`backup.cmd.<name>`, `backup.query.operation`). */
+export const OperationCommands = {
+  'bulk-delete': z.object({
+    userId: UserId,
+    conversationIds: ConversationIds,
+    backup: z.boolean(),
+    reason: BackupReason,
+    confirm: z.enum(['after_backup', 'now']),
+  }),
+  confirm: z.object({ userId: UserId, operationId: OperationId }),
+  cancel: z.object({ userId: UserId, operationId: OperationId }),
+  operation: z.object({ userId: UserId, operationId: OperationId }),
+};
+export type OperationCommandName = keyof typeof OperationCommands;

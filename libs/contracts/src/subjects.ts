@@ -35,6 +35,12 @@ export interface Names {
   readonly backupFactsStream: string;
   readonly allBackupFacts: string;
   backupFacts(kind: string, id: string): string;
+  /** The bulk-delete operations' event log (the pre-delete backup saga) and their snapshots. */
+  readonly operationsStream: string;
+  readonly allOperationEvents: string;
+  operationEvents(operationId: string): string;
+  operationEventSubject(operationId: string, channel: string): string;
+  readonly operationSnapshotBucket: string;
   /** Single-use download tickets (a browser opening a download link has no bearer header). */
   readonly downloadTicketBucket: string;
 }
@@ -67,5 +73,10 @@ export function names(namespace = ''): Names {
     allBackupFacts: `${subject}backup.facts.>`,
     backupFacts: (kind, id) => `${subject}backup.facts.${kind}.${id}`,
     downloadTicketBucket: `${stream}DOWNLOAD_TICKETS`,
+    operationsStream: `${stream}OPERATION_EVENTS`,
+    allOperationEvents: `${subject}operation.events.>`,
+    operationEvents: (operationId) => `${subject}operation.events.${operationId}.>`,
+    operationEventSubject: (operationId, channel) => `${subject}operation.events.${operationId}.${channel}`,
+    operationSnapshotBucket: `${stream}OPERATION_SNAPSHOTS`,
   };
 }

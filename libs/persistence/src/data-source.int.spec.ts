@@ -45,6 +45,7 @@ describe('the DataSource and its migrations', () => {
       'batches',
       'conversation_turns',
       'conversations',
+      'delete_operations',
       'migrations',
       'projection_checkpoints',
       'projection_set_aside',

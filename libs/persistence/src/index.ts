@@ -41,3 +41,4 @@ export {
   listConversations,
   type ListConversationsQuery,
 } from './queries/conversations.queries.js';
+export { inTransaction } from './sql.js';

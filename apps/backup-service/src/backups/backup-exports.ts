@@ -50,13 +50,19 @@ export interface NewBackup {
   expiresAt: Date;
 }
 
-/** The rows of `backup_exports`: one per backup, from `creating` to `ready`, `failed` or `expired`. */
+/**
+ * The rows of `backup_exports`: one per backup, from `creating` to `ready`, `failed` or `expired`.
+ * Inserting a backup id again (a saga making its backup again after a crash) starts it over.
+ */
 export const backupExports = (ds: DataSource) => ({
   insert: async (backup: NewBackup): Promise<BackupView> => {
     const [row] = (await ds.query(
       `INSERT INTO backup_exports
          (backup_id, user_id, file_path, conversation_ids, batch_id, backup_reason, created_at, expires_at, status)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'creating') RETURNING ${COLUMNS}`,
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'creating')
+       ON CONFLICT (backup_id) DO UPDATE SET status = 'creating', created_at = EXCLUDED.created_at,
+         expires_at = EXCLUDED.expires_at, error = NULL, completed_at = NULL
+       RETURNING ${COLUMNS}`,
       [
         backup.backupId,
         backup.userId,

@@ -45,15 +45,19 @@ export class BackupsService {
   /**
    * Makes a backup and answers once it can be downloaded. A failure (PostgreSQL, S3, a checksum
    * mismatch) marks it `failed` and is refused with `failed`: a caller about to delete must not.
+   * A saga passes the backup id it recorded, so a backup made again after a crash keeps its id.
    */
-  async create(request: z.output<(typeof BackupCommands)['create']>): Promise<BackupView> {
+  async create(
+    request: z.output<(typeof BackupCommands)['create']>,
+    options: { backupId?: string; onProgress?: (processed: number) => void } = {},
+  ): Promise<BackupView> {
     const { userId, reason } = request;
     const selection: BackupSelection = request.conversationIds
       ? { kind: 'ids', conversationIds: [...new Set(request.conversationIds)] }
       : request.batchId
         ? { kind: 'batch', batchId: request.batchId }
         : { kind: 'all' };
-    const backupId = newBackupId();
+    const backupId = options.backupId ?? newBackupId();
     const key = backupKey(userId, backupId);
     const createdAt = new Date();
     await this.rows.insert({
@@ -77,7 +81,10 @@ export class BackupsService {
         reason,
         createdAt,
         pageSize: this.settings.BACKUP_PAGE_SIZE,
-        onProgress: (processed) => this.facts.progress({ ...fact, status: 'running', processed }),
+        onProgress: (processed) => {
+          this.facts.progress({ ...fact, status: 'running', processed });
+          options.onProgress?.(processed);
+        },
       });
       const view = await this.rows.ready(backupId, written);
       await this.facts.status({ ...fact, status: 'ready', processed: written.conversationCount });

@@ -70,13 +70,44 @@ export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).
 export const peakRss = (pid: number): number =>
   Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
 
+export interface BackupFactWatch {
+  facts: BackupFact[];
+  /** Resolves with the first fact (already seen or to come) that matches. */
+  until(matches: (fact: BackupFact) => boolean, timeoutMs?: number): Promise<BackupFact>;
+  close(): void;
+}
+
 /** Facts of backups, restores and operations as they are published (core subscription). */
-export function watchBackupFacts(platform: Platform): { facts: BackupFact[]; close(): void } {
+export function watchBackupFacts(platform: Platform): BackupFactWatch {
   const facts: BackupFact[] = [];
+  const waiting: { matches: (fact: BackupFact) => boolean; resolve: (fact: BackupFact) => void }[] = [];
   const subscription = platform.nats.nc.subscribe(platform.nats.names.allBackupFacts, {
     callback: (error, message) => {
-      if (!error) facts.push(message.json<BackupFact>());
+      if (error) return;
+      const fact = message.json<BackupFact>();
+      facts.push(fact);
+      for (const waiter of waiting.filter((candidate) => candidate.matches(fact))) {
+        waiting.splice(waiting.indexOf(waiter), 1);
+        waiter.resolve(fact);
+      }
     },
   });
-  return { facts, close: () => subscription.unsubscribe() };
+  return {
+    facts,
+    until: (matches, timeoutMs = 60_000) => {
+      const seen = facts.find(matches);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error('no such fact in time')), timeoutMs);
+        waiting.push({
+          matches,
+          resolve: (fact) => {
+            clearTimeout(timer);
+            resolve(fact);
+          },
+        });
+      });
+    },
+    close: () => subscription.unsubscribe(),
+  };
 }

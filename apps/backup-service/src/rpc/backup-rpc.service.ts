@@ -1,9 +1,10 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { BackupCommands, BackupQueries, type Names } from '@batch/contracts';
+import { BackupCommands, BackupQueries, OperationCommands, type Names } from '@batch/contracts';
 import { serveRequests, type Route } from '@batch/messaging';
 import { LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
 import { BackupsService } from '../backups/backups.service.js';
+import { BulkDeleteSaga } from '../saga/bulk-delete.saga.js';
 import { toCommandError } from './to-command-error.js';
 
 /** The backup service's NATS request/reply surface: `backup.cmd.<name>` and `backup.query.<name>`. */
@@ -16,10 +17,11 @@ export class BackupRpcService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(NAMES) private readonly names: Names,
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly backups: BackupsService,
+    private readonly saga: BulkDeleteSaga,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { names, backups } = this;
+    const { names, backups, saga } = this;
     const command = (name: keyof typeof BackupCommands, handle: Route['handle']): Route => ({
       subject: names.backupCommand(name),
       schema: BackupCommands[name],
@@ -30,6 +32,11 @@ export class BackupRpcService implements OnApplicationBootstrap, OnApplicationSh
       schema: BackupQueries[name],
       handle,
     });
+    const operation = (name: keyof typeof OperationCommands, handle: Route['handle']): Route => ({
+      subject: name === 'operation' ? names.backupQuery(name) : names.backupCommand(name),
+      schema: OperationCommands[name],
+      handle,
+    });
     this.subscriptions = serveRequests(
       this.nc,
       [
@@ -37,6 +44,10 @@ export class BackupRpcService implements OnApplicationBootstrap, OnApplicationSh
         query('get', (request) => backups.get(request)),
         query('list', (request) => backups.list(request)),
         query('download', (request) => backups.download(request)),
+        operation('bulk-delete', (request) => saga.request(request)),
+        operation('confirm', (request) => saga.confirm(request)),
+        operation('cancel', (request) => saga.cancel(request)),
+        operation('operation', ({ userId, operationId }) => saga.view(userId, operationId)),
       ],
       { queue: 'backup-service', toCommandError: toCommandError(this.logger) },
     );

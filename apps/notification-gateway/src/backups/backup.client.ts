@@ -6,6 +6,8 @@ import type {
   BackupQueries,
   BackupQueryName,
   Names,
+  OperationCommandName,
+  OperationCommands,
 } from '@batch/contracts';
 import type { NatsConnection } from '@nats-io/transport-node';
 import { NAMES, NATS, NATS_CONNECTED, SETTINGS, type NatsConnected } from '@batch/platform';
@@ -35,6 +37,15 @@ export class BackupClient {
     payload: z.input<(typeof BackupQueries)[N]>,
   ): Promise<R> {
     return this.ask(this.names.backupQuery(name), payload, this.settings.ORCHESTRATOR_TIMEOUT_MS);
+  }
+
+  /** The bulk-delete saga: commands answer once recorded, the work goes on in the backup service. */
+  operation<R, N extends OperationCommandName = OperationCommandName>(
+    name: N,
+    payload: z.input<(typeof OperationCommands)[N]>,
+  ): Promise<R> {
+    const subject = name === 'operation' ? this.names.backupQuery(name) : this.names.backupCommand(name);
+    return this.ask(subject, payload, this.settings.ORCHESTRATOR_TIMEOUT_MS);
   }
 
   private ask<R>(subject: string, payload: unknown, timeoutMs: number): Promise<R> {

@@ -4,6 +4,7 @@ import {
   ApiErrorBody,
   BackupList,
   BackupView,
+  BulkDeleteBody,
   BatchList,
   BatchView,
   CleanupBody,
@@ -12,6 +13,8 @@ import {
   CreateBackupBody,
   DownloadLink,
   ListBackupsQuery,
+  OperationStarted,
+  OperationView,
   SeedBackupCreated,
   SeedCreateBackupBody,
   ConversationList,
@@ -244,6 +247,44 @@ const ROUTES: Record<string, Record<string, Route>> = {
       ok: 200,
       answer: DownloadLink,
       errors: [...onBackup, 409, 410],
+      tag: 'backups',
+    },
+  },
+  '/api/v1/conversations/bulk-delete': {
+    post: {
+      summary:
+        "Delete conversations, after backing them up (a failed backup deletes nothing) and, by default, the user's confirmation",
+      body: BulkDeleteBody,
+      ok: 202,
+      answer: OperationStarted,
+      errors: [...common, 400, 422],
+      tag: 'backups',
+    },
+  },
+  '/api/v1/operations/{id}': {
+    get: {
+      summary: 'A bulk delete: its step, progress, backup and result',
+      ok: 200,
+      answer: OperationView,
+      errors: onBackup,
+      tag: 'backups',
+    },
+  },
+  '/api/v1/operations/{id}/confirm': {
+    post: {
+      summary: 'Confirm a bulk delete whose backup is ready: the conversations are deleted',
+      ok: 200,
+      answer: OperationView,
+      errors: [...onBackup, 409],
+      tag: 'backups',
+    },
+  },
+  '/api/v1/operations/{id}/cancel': {
+    post: {
+      summary: 'Cancel a bulk delete before it deletes: nothing is deleted, its backup is kept',
+      ok: 200,
+      answer: OperationView,
+      errors: [...onBackup, 409],
       tag: 'backups',
     },
   },

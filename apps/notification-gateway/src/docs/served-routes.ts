@@ -5,6 +5,7 @@ import { BackupsController } from '../backups/backups.controller.js';
 import { BatchesController } from '../batches/batches.controller.js';
 import { ConversationsController } from '../conversations/conversations.controller.js';
 import { HealthController } from '../health/health.controller.js';
+import { OperationsController } from '../operations/operations.controller.js';
 import { SeedBackupsController } from '../seed/seed-backups.controller.js';
 import { SeedBatchesController } from '../seed/seed-batches.controller.js';
 import { DocsController } from './docs.controller.js';
@@ -16,6 +17,7 @@ export const CONTROLLERS: Type[] = [
   SeedBatchesController,
   BackupsController,
   SeedBackupsController,
+  OperationsController,
   HealthController,
   DocsController,
 ];

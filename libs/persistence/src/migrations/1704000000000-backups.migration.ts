@@ -3,7 +3,9 @@ import type { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * Backups (seed 001's `backup_exports` columns, plus what the object in S3 is: its key in
  * `file_path`, size, sha256, status, conversation count) and restores with their progress, kept
- * until `expires_at` so a client polling late still reads how it ended.
+ * until `expires_at` so a client polling late still reads how it ended; and the bulk deletes'
+ * read model (the saga's state as its log last showed it, and what its delete step removed,
+ * written in the delete's own transaction).
  */
 export class Backups1704000000000 implements MigrationInterface {
   name = 'Backups1704000000000';
@@ -43,9 +45,20 @@ export class Backups1704000000000 implements MigrationInterface {
         created_at timestamptz NOT NULL DEFAULT now(),
         expires_at timestamptz NULL
       )`);
+    await runner.query(`
+      CREATE TABLE delete_operations (
+        operation_id text PRIMARY KEY,
+        user_id text NOT NULL,
+        step text NOT NULL,
+        state jsonb NOT NULL,
+        last_seq bigint NOT NULL,
+        deleted_count int NULL,
+        updated_at timestamptz NOT NULL
+      )`);
+    await runner.query(`CREATE INDEX delete_operations_step_idx ON delete_operations (step)`);
   }
 
   async down(runner: QueryRunner): Promise<void> {
-    await runner.query(`DROP TABLE restores, backup_exports`);
+    await runner.query(`DROP TABLE delete_operations, restores, backup_exports`);
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { DataSource } from 'typeorm';
+import type { DataSource, QueryRunner } from 'typeorm';
 import { ConversationId, type ConversationDetail, type ConversationSummary } from '@batch/contracts';
 import { decodeCursor, encodeCursor } from './page-cursor.js';
 import { rowsOf } from '../sql.js';
@@ -108,18 +108,19 @@ export async function getConversation(
 
 /**
  * Deletes the user's conversations among `ids` (their turns go with them, by the foreign key), a
- * statement per 1,000 ids, each committed on its own so no transaction holds a million rows
- * locked. Ids of other users, unknown or already deleted are left out of the answer; asking again
- * after a failure deletes the rest. `deleted` follows the order of `ids`.
+ * statement per 1,000 ids. On a DataSource each statement commits on its own, so no transaction
+ * holds a million rows locked, and asking again after a failure deletes the rest; on a query runner
+ * they are part of the caller's transaction. Ids of other users, unknown or already deleted are
+ * left out of the answer; `deleted` follows the order of `ids`.
  */
 export async function deleteConversations(
-  dataSource: DataSource,
+  db: DataSource | QueryRunner,
   userId: string,
   ids: readonly string[],
 ): Promise<{ deleted: string[] }> {
   const wanted = [...new Set(ids)];
   const deleted = new Set<string>();
-  const runner = dataSource.createQueryRunner();
+  const runner = 'createQueryRunner' in db ? db.createQueryRunner() : db;
   try {
     for (let start = 0; start < wanted.length; start += DELETE_CHUNK) {
       const rows = await rowsOf<{ id: string }>(
@@ -130,7 +131,7 @@ export async function deleteConversations(
       for (const { id } of rows) deleted.add(id);
     }
   } finally {
-    await runner.release();
+    if (runner !== db) await runner.release();
   }
   return { deleted: wanted.filter((id) => deleted.has(id)) };
 }
