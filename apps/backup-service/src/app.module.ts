@@ -7,6 +7,7 @@ import { BACKUP_PREFIX, BackupsService } from './backups/backups.service.js';
 import { ExpirySweeperService } from './backups/expiry-sweeper.service.js';
 import type { BackupConfig } from './config/backup.config.js';
 import { FactPublisher } from './facts/fact-publisher.js';
+import { RestoresService } from './restores/restores.service.js';
 import { BackupRpcService } from './rpc/backup-rpc.service.js';
 import { BulkDeleteSaga } from './saga/bulk-delete.saga.js';
 import { createObjectStore, OBJECT_STORE, prepareBucket, s3Client } from './storage/object-store.js';
@@ -30,6 +31,7 @@ const objectStoreProvider = {
     BackupsService,
     ExpirySweeperService,
     BulkDeleteSaga,
+    RestoresService,
     BackupRpcService,
   ],
 })

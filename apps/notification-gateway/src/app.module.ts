@@ -6,6 +6,7 @@ import { createAuthenticator } from './auth/authenticator.js';
 import { UserThrottlerGuard } from './auth/user-throttler.guard.js';
 import { BackupClient } from './backups/backup.client.js';
 import { BackupDownloads } from './backups/backup-downloads.js';
+import { BackupRestores } from './backups/backup-restores.js';
 import { downloadTicketsProvider } from './backups/download-tickets.js';
 import { BatchesService } from './batches/batches.service.js';
 import { ResultsStreamer } from './batches/results.streamer.js';
@@ -29,6 +30,7 @@ export function gatewayModule(config: GatewayConfig) {
       OrchestratorClient,
       BackupClient,
       BackupDownloads,
+      BackupRestores,
       downloadTicketsProvider,
       BatchesService,
       ItemBodiesService,

@@ -19,7 +19,7 @@ const SECRET_NAMES = new Set([
   'credentials',
 ]);
 const SECRET_NAME_ENDING =
-  /(?:password|passwd|passphrase|secrets?|token|signature|apikey|privatekey|secretkey|accesskey|accesskeyid|signingkey|encryptionkey)$/;
+  /(?:password|passwd|passphrase|secrets?|token|ticket|signature|apikey|privatekey|secretkey|accesskey|accesskeyid|signingkey|encryptionkey)$/;
 /**
  * An environment variable with a KEY, SECRET, TOKEN or PASSWORD word: `OPENAI_API_KEY`,
  * `OPENAI_API_KEY_TEAM_B`, `AUTH_JWT_SECRET`. Access key ids (`S3_ACCESS_KEY`, `accessKeyId`) are

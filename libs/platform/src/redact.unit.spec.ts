@@ -145,6 +145,7 @@ const secretParameter = fc
       'password',
       'client_secret',
       'X-Amz-Signature',
+      'ticket',
       'AUTH_JWT_SECRET',
     ),
     value: fc.stringMatching(/^[A-Z][A-Za-z0-9%._~-]{7,40}$/),

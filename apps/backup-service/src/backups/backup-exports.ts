@@ -136,6 +136,16 @@ export const backupExports = (ds: DataSource) => ({
       [now, limit],
     )) as { backup_id: string; file_path: string }[],
 
+  /** Backups left `creating` by a process that stopped: failed, with why. */
+  interrupted: async (): Promise<number> => {
+    const rows = (await ds.query(
+      `UPDATE backup_exports SET status = 'failed', completed_at = now(),
+         error = 'interrupted: the backup service stopped while making it'
+       WHERE status = 'creating' RETURNING backup_id`,
+    )) as [unknown[], number];
+    return rows[1];
+  },
+
   markExpired: async (backupId: string): Promise<void> => {
     await ds.query(`UPDATE backup_exports SET status = 'expired' WHERE backup_id = $1`, [backupId]);
   },

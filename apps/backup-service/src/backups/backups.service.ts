@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { BackupCommands, BackupList, BackupQueries, BackupView, StoredObject } from '@batch/contracts';
 import { DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
@@ -29,7 +29,7 @@ export const backupFailedMessage = (error: unknown) =>
 
 /** Backups: made (streamed into S3), listed, read back through short-lived URLs. */
 @Injectable()
-export class BackupsService {
+export class BackupsService implements OnApplicationBootstrap {
   private readonly rows: BackupExports;
 
   constructor(
@@ -40,6 +40,13 @@ export class BackupsService {
     private readonly facts: FactPublisher,
   ) {
     this.rows = backupExports(ds);
+  }
+
+  /** Backups this service was making when it stopped will never end: they failed. */
+  async onApplicationBootstrap(): Promise<void> {
+    const interrupted = await this.rows.interrupted();
+    if (interrupted > 0)
+      this.logger.warn({ backups: interrupted }, 'backups interrupted by a stop marked failed');
   }
 
   /**

@@ -4,6 +4,7 @@ import { BackupCommands, BackupQueries, OperationCommands, type Names } from '@b
 import { serveRequests, type Route } from '@batch/messaging';
 import { LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
 import { BackupsService } from '../backups/backups.service.js';
+import { RestoresService } from '../restores/restores.service.js';
 import { BulkDeleteSaga } from '../saga/bulk-delete.saga.js';
 import { toCommandError } from './to-command-error.js';
 
@@ -18,10 +19,11 @@ export class BackupRpcService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(LOGGER) private readonly logger: Logger,
     private readonly backups: BackupsService,
     private readonly saga: BulkDeleteSaga,
+    private readonly restores: RestoresService,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { names, backups, saga } = this;
+    const { names, backups, saga, restores } = this;
     const command = (name: keyof typeof BackupCommands, handle: Route['handle']): Route => ({
       subject: names.backupCommand(name),
       schema: BackupCommands[name],
@@ -44,6 +46,9 @@ export class BackupRpcService implements OnApplicationBootstrap, OnApplicationSh
         query('get', (request) => backups.get(request)),
         query('list', (request) => backups.list(request)),
         query('download', (request) => backups.download(request)),
+        command('upload-url', (request) => restores.uploadUrl(request)),
+        command('restore', (request) => restores.restore(request)),
+        query('restore', (request) => restores.progress(request)),
         operation('bulk-delete', (request) => saga.request(request)),
         operation('confirm', (request) => saga.confirm(request)),
         operation('cancel', (request) => saga.cancel(request)),

@@ -4,9 +4,14 @@ import {
   BackupId,
   CreateBackupBody,
   ListBackupsQuery,
+  ProgressId,
+  RestoreQuery,
   type BackupList,
   type BackupView,
   type DownloadLink,
+  type RestoreProgress,
+  type RestoreResult,
+  type RestoreStarted,
 } from '@batch/contracts';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { Public } from '../auth/public.decorator.js';
@@ -14,6 +19,7 @@ import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/parse-request.js';
 import { BackupClient } from './backup.client.js';
 import { BackupDownloads } from './backup-downloads.js';
+import { BackupRestores } from './backup-restores.js';
 
 /** A path id that cannot name a backup names none of this user's either: 404, like any other. */
 export function backupIdOf(id: string): string {
@@ -28,6 +34,7 @@ export class BackupsController {
   constructor(
     private readonly backups: BackupClient,
     private readonly downloads: BackupDownloads,
+    private readonly restores: BackupRestores,
   ) {}
 
   @Post()
@@ -59,5 +66,32 @@ export class BackupsController {
   @HttpCode(200)
   downloadLink(@CurrentUser() userId: string, @Param('id') id: string): Promise<DownloadLink> {
     return this.downloads.link(userId, backupIdOf(id));
+  }
+
+  /** Restores the backup's conversations as the user's: 202 `{progressId}`, or 200 with the result (`?wait=true`). */
+  @Post(':id/restore')
+  async restore(
+    @CurrentUser() userId: string,
+    @Param('id') id: string,
+    @Query() query: unknown,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<RestoreStarted | RestoreResult> {
+    const wait = parseRequest(RestoreQuery, query, 'query').wait === 'true';
+    const answer = await this.restores.fromBackup(userId, backupIdOf(id), wait);
+    response.status(wait ? 200 : 202);
+    return answer;
+  }
+}
+
+/** Restores' progress (`/api/v1/restores/:id`), in seed 003's shape. */
+@Controller('api/v1/restores')
+export class RestoresController {
+  constructor(private readonly restores: BackupRestores) {}
+
+  @Get(':id')
+  get(@CurrentUser() userId: string, @Param('id') id: string): Promise<{ progress: RestoreProgress }> {
+    if (!ProgressId.safeParse(id).success)
+      throw new ApiError('not_found', `restore ${id.slice(0, 100)} not found`);
+    return this.restores.progress(userId, id);
   }
 }

@@ -24,6 +24,8 @@ export const GatewayConfig = baseSettings
     ORCHESTRATOR_TIMEOUT_MS: positiveInt.default(30_000),
     /** How long a backup being made, or a restore waited for (`?wait=true`), may take before a 503. */
     BACKUP_TIMEOUT_MS: positiveInt.default(900_000),
+    /** Largest backup file `POST /api/backup` takes to restore (it streams to storage; larger is a 413). */
+    MAX_RESTORE_BYTES: positiveInt.default(4 * 1024 * 1024 * 1024),
     /** A download link (`POST /api/v1/backups/:id/download-link`) opens once, within this. */
     DOWNLOAD_LINK_TTL_MS: positiveInt.default(300_000),
   })

@@ -15,6 +15,11 @@ import {
   ListBackupsQuery,
   OperationStarted,
   OperationView,
+  RestoreProgress,
+  RestoreQuery,
+  RestoreResult,
+  RestoreStarted,
+  SeedProgressQuery,
   SeedBackupCreated,
   SeedCreateBackupBody,
   ConversationList,
@@ -250,6 +255,26 @@ const ROUTES: Record<string, Record<string, Route>> = {
       tag: 'backups',
     },
   },
+  '/api/v1/backups/{id}/restore': {
+    post: {
+      summary:
+        "Restore the backup's conversations as the user's (idempotent): 202 {progressId} at once, or 200 with the result (?wait=true)",
+      query: RestoreQuery,
+      ok: 202,
+      answer: z.union([RestoreStarted, RestoreResult]),
+      errors: [...onBackup, 409, 410, 422],
+      tag: 'backups',
+    },
+  },
+  '/api/v1/restores/{id}': {
+    get: {
+      summary: "A restore's progress (seed 003's shape), readable for RESTORE_PROGRESS_TTL_MS after its end",
+      ok: 200,
+      answer: z.object({ progress: RestoreProgress }),
+      errors: onBackup,
+      tag: 'backups',
+    },
+  },
   '/api/v1/conversations/bulk-delete': {
     post: {
       summary:
@@ -298,6 +323,16 @@ const ROUTES: Record<string, Record<string, Route>> = {
       tag: 'seeds 000/001/003 (compatible backup routes)',
     },
   },
+  '/api/backup/progress': {
+    get: {
+      summary: "A restore's progress, as seed 003's polling loop reads it",
+      query: SeedProgressQuery,
+      ok: 200,
+      answer: z.object({ progress: RestoreProgress }),
+      errors: onBackup,
+      tag: 'seeds 000/001/003 (compatible backup routes)',
+    },
+  },
   '/api/backup/download/{backupId}': {
     get: {
       ...download(
@@ -308,6 +343,16 @@ const ROUTES: Record<string, Record<string, Route>> = {
     },
   },
   '/api/backup': {
+    post: {
+      summary:
+        'Restore the backup in the body ({backupData} or the v1.0 file), streamed: {progressId} at once, or the result with ?wait=true',
+      query: RestoreQuery,
+      body: z.object({ backupData: z.record(z.string(), z.unknown()) }),
+      ok: 200,
+      answer: z.union([RestoreStarted, RestoreResult]),
+      errors: [...common, 411, 413, 422],
+      tag: 'seeds 000/001/003 (compatible backup routes)',
+    },
     get: {
       summary: "Every conversation of the user as v1.0 JSON, streamed (seed 003's export)",
       ok: 200,

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { RequestMethod, type Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants.js';
-import { BackupsController } from '../backups/backups.controller.js';
+import { BackupsController, RestoresController } from '../backups/backups.controller.js';
 import { BatchesController } from '../batches/batches.controller.js';
 import { ConversationsController } from '../conversations/conversations.controller.js';
 import { HealthController } from '../health/health.controller.js';
@@ -16,6 +16,7 @@ export const CONTROLLERS: Type[] = [
   ConversationsController,
   SeedBatchesController,
   BackupsController,
+  RestoresController,
   SeedBackupsController,
   OperationsController,
   HealthController,

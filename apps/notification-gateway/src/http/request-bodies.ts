@@ -19,8 +19,17 @@ const ITEM_ROUTES = [
 export const carriesItems = (request: IncomingMessage): boolean =>
   request.method === 'POST' && ITEM_ROUTES.some((route) => route.test((request.url ?? '').split('?')[0]!));
 
+/** POST routes whose body is a backup file: streamed to storage as it arrives, never parsed here. */
+const STREAMED_ROUTES = [/^\/api\/backup\/?$/];
+
+export const streamsBody = (request: IncomingMessage): boolean =>
+  request.method === 'POST' &&
+  STREAMED_ROUTES.some((route) => route.test((request.url ?? '').split('?')[0]!));
+
 export const isJson = (request: IncomingMessage): boolean =>
-  /^application\/([\w.+-]*\+)?json\b/i.test(request.headers['content-type'] ?? '') && !carriesItems(request);
+  /^application\/([\w.+-]*\+)?json\b/i.test(request.headers['content-type'] ?? '') &&
+  !carriesItems(request) &&
+  !streamsBody(request);
 
 const hasBody = (request: IncomingMessage): boolean =>
   request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;

@@ -1,11 +1,22 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { SeedCreateBackupBody, type BackupView, type SeedBackupCreated } from '@batch/contracts';
+import {
+  ProgressId,
+  RestoreQuery,
+  SeedCreateBackupBody,
+  type BackupView,
+  type RestoreProgress,
+  type RestoreResult,
+  type RestoreStarted,
+  type SeedBackupCreated,
+} from '@batch/contracts';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { Public } from '../auth/public.decorator.js';
 import { BackupClient } from '../backups/backup.client.js';
 import { BackupDownloads } from '../backups/backup-downloads.js';
+import { BackupRestores } from '../backups/backup-restores.js';
 import { backupIdOf } from '../backups/backups.controller.js';
+import { ApiError } from '../http/api-error.js';
 import { parseRequest } from '../http/parse-request.js';
 
 /** Seeds 000, 001 and 003's backup routes, answering as their clients read them. */
@@ -14,6 +25,7 @@ export class SeedBackupsController {
   constructor(
     private readonly backups: BackupClient,
     private readonly downloads: BackupDownloads,
+    private readonly restores: BackupRestores,
   ) {}
 
   /** Answers once the backup can be downloaded; a failed backup is an error (the caller must not delete). */
@@ -53,5 +65,28 @@ export class SeedBackupsController {
       reason: 'full_export',
     });
     await this.downloads.send(userId, backup.backup_id, 'json', response);
+  }
+
+  /**
+   * Seed 003: restores the backup in the body (`{backupData}` or the file itself, streamed to
+   * storage, never held here): `{progressId}` at once, or the result with `?wait=true`.
+   */
+  @Post()
+  @HttpCode(200)
+  restore(
+    @CurrentUser() userId: string,
+    @Req() request: Request,
+    @Query() query: unknown,
+  ): Promise<RestoreStarted | RestoreResult> {
+    const { wait } = parseRequest(RestoreQuery, query, 'query');
+    return this.restores.fromUpload(userId, request, wait === 'true');
+  }
+
+  /** Seed 003: a restore's progress, as its polling loop reads it (an unknown id is a 404). */
+  @Get('progress')
+  progress(@CurrentUser() userId: string, @Query('id') id: unknown): Promise<{ progress: RestoreProgress }> {
+    if (typeof id !== 'string' || !ProgressId.safeParse(id).success)
+      throw new ApiError('not_found', 'no restore with this id');
+    return this.restores.progress(userId, id);
   }
 }

@@ -29,7 +29,7 @@ let tokens: Record<Caller, string | undefined>;
 let known: KnownIds;
 
 beforeAll(async () => {
-  platform = await startPlatform();
+  platform = await startPlatform({}, {}, { backups: true });
   // A gateway of the fuzzer's own, its rate limit lifted: every request reaches a route.
   ({ baseUrl } = await platform.gateway({ RATE_LIMIT_REQUESTS: '1000000' }));
   tokens = {
