@@ -210,3 +210,29 @@ describe('restores', () => {
     expect(chunked.status).toBe(411);
   });
 });
+
+describe('a restore through a crash', () => {
+  it('is taken on again with the same progress id after a SIGKILL, and ends with every row once', async () => {
+    const carol = await platform.as('carol');
+    await seedConversations(db, { userId: 'carol', prefix: 'killed', count: 20_000 });
+    const before = await rowsOf('carol');
+    const backup = (await carol.call<BackupView>('POST', '/api/v1/backups', { batchId: 'killed-batch' }))
+      .body;
+    await forget('carol');
+
+    const started = await carol.call<RestoreStarted>('POST', `/api/v1/backups/${backup.backup_id}/restore`);
+    const { progressId } = started.body;
+    await facts.until((fact) => fact.kind === 'restore' && fact.id === progressId && fact.processed > 0);
+    await platform.backup!.kill();
+    await platform.restartBackup();
+    await platform.backup!.waitForLine('resuming restores');
+
+    await facts.until(
+      (fact) => fact.kind === 'restore' && fact.id === progressId && fact.status === 'completed',
+      120_000,
+    );
+    const ended = await carol.call<{ progress: RestoreProgress }>('GET', `/api/v1/restores/${progressId}`);
+    expect(ended.body.progress).toMatchObject({ model: 'completed', processed: 120_000, errors: [] });
+    expect(await rowsOf('carol')).toEqual(before);
+  }, 180_000);
+});

@@ -88,7 +88,7 @@ export interface RestoreProgressTracker {
 }
 
 export interface RestoreProgressStore {
-  /** The restore's row, readable at once (`starting`). */
+  /** The restore's row, readable at once (`starting`); a restore taken on again starts over. */
   create(
     restoreId: string,
     userId: string,
@@ -123,12 +123,12 @@ export function restoreProgressStore(
   return {
     async create(restoreId, userId, source, counts, onWrite) {
       let progress = startingProgress(counts, now());
-      await ds.query(`INSERT INTO restores (restore_id, user_id, source, progress) VALUES ($1, $2, $3, $4)`, [
-        restoreId,
-        userId,
-        JSON.stringify(source),
-        JSON.stringify(progress),
-      ]);
+      // A restore taken on again after a restart starts its progress over.
+      await ds.query(
+        `INSERT INTO restores (restore_id, user_id, source, progress) VALUES ($1, $2, $3, $4)
+         ON CONFLICT (restore_id) DO UPDATE SET progress = EXCLUDED.progress, expires_at = NULL`,
+        [restoreId, userId, JSON.stringify(source), JSON.stringify(progress)],
+      );
       let writtenAt = now().getTime();
 
       const write = async (expiresAt: Date | null) => {

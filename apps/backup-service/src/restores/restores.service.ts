@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { pipeline, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
-import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { z } from 'zod';
 import type {
@@ -49,7 +49,7 @@ const publicProgress = (progress: RestoreProgress): RestoreProgress => ({
  * with its progress readable from the first moment and facts a few times a second.
  */
 @Injectable()
-export class RestoresService implements OnApplicationShutdown {
+export class RestoresService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly running = new Set<Promise<unknown>>();
 
   constructor(
@@ -74,12 +74,38 @@ export class RestoresService implements OnApplicationShutdown {
     source,
     wait,
   }: z.output<(typeof BackupCommands)['restore']>): Promise<RestoreStarted | RestoreResult> {
+    const restoreId = newRestoreId();
+    const { run } = await this.start(userId, restoreId, source);
+    return wait ? run : { progressId: restoreId };
+  }
+
+  /**
+   * Restores that were under way when the service stopped are taken on again from the start
+   * (restoring is idempotent) with the same progress id; one whose file is gone ends in `error`.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const unfinished = (await this.ds.query(
+      `SELECT restore_id, user_id, source FROM restores WHERE expires_at IS NULL`,
+    )) as { restore_id: string; user_id: string; source: RestoreSource }[];
+    if (unfinished.length > 0) this.logger.info({ restores: unfinished.length }, 'resuming restores');
+    for (const { restore_id, user_id, source } of unfinished)
+      this.start(user_id, restore_id, source).catch(async (error: unknown) => {
+        this.logger.error({ err: error, restoreId: restore_id }, 'restore could not be resumed');
+        await this.abandon(restore_id, `restore could not be resumed: ${(error as Error).message}`);
+      });
+  }
+
+  /** Checks the file and creates the progress (a format error refuses), then restores in the background. */
+  private async start(
+    userId: string,
+    restoreId: string,
+    source: RestoreSource,
+  ): Promise<{ run: Promise<RestoreResult> }> {
     const open = await this.opener(userId, source);
     const upload = 'uploadKey' in source ? source.uploadKey : undefined;
     const removeUpload = async () => {
       if (upload) await this.store.remove(upload).catch(() => undefined);
     };
-    const restoreId = newRestoreId();
     const fact = { kind: 'restore' as const, id: restoreId, userId };
     let prepared;
     try {
@@ -118,8 +144,23 @@ export class RestoresService implements OnApplicationShutdown {
     const tracked = run.finally(removeUpload).catch(() => undefined);
     this.running.add(tracked);
     void tracked.finally(() => this.running.delete(tracked));
-    if (wait) return run;
-    return { progressId: restoreId };
+    return { run };
+  }
+
+  /** Ends a restore's progress in `error` with why (its file is gone), readable until the TTL. */
+  private async abandon(restoreId: string, message: string): Promise<void> {
+    const now = new Date();
+    await this.ds.query(
+      `UPDATE restores SET expires_at = $4, progress = progress || jsonb_build_object(
+         'model', 'error', 'updatedAt', $3::text, 'errors', (progress -> 'errors') || to_jsonb($2::text))
+       WHERE restore_id = $1`,
+      [
+        restoreId,
+        message,
+        now.toISOString(),
+        new Date(now.getTime() + this.settings.RESTORE_PROGRESS_TTL_MS),
+      ],
+    );
   }
 
   async progress({
