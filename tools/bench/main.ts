@@ -2,6 +2,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { connect } from '@nats-io/transport-node';
 import { ensureInfrastructure, removeNamespace, uniqueNamespace } from '@batch/testing';
 import { apiBench, LOAD_HEAD } from './api.bench.js';
+import { backupsBench } from './backups.bench.js';
 import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
 import { providersBench } from './providers.bench.js';
@@ -34,6 +35,13 @@ try {
       load,
     );
     printTable('REST API memory and uploads', figures);
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
+  if (!only || only === 'backups') {
+    printTable(
+      'Backups (backup-service + gateway as processes; S3 is s3rver in this process)',
+      await backupsBench(nc, namespace, infrastructure.env.NATS_URL),
+    );
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
   if (!only || only === 'providers') {
