@@ -1,4 +1,8 @@
 import { JSONParser, type ParsedElementInfo } from '@streamparser/json';
+import { BackupFormatError, isBackupFormatError } from './backup-format-error.js';
+import { tableScanner } from './table-scanner.js';
+
+export { BackupFormatError, isBackupFormatError } from './backup-format-error.js';
 
 /** The tables a backup may hold, in the order they are restored (a turn needs its conversation). */
 export const RESTORED_TABLES = ['conversations', 'conversation_turns'] as const;
@@ -6,18 +10,6 @@ export type RestoredTable = (typeof RESTORED_TABLES)[number];
 
 export const isRestoredTable = (name: unknown): name is RestoredTable =>
   (RESTORED_TABLES as readonly unknown[]).includes(name);
-
-/** The backup cannot be restored at all: not JSON, or not a document of ours. Nothing was written. */
-export class BackupFormatError extends Error {
-  readonly code = 'backup_format' as const;
-  constructor(message: string) {
-    super(message);
-    this.name = 'BackupFormatError';
-  }
-}
-
-export const isBackupFormatError = (error: unknown): error is BackupFormatError =>
-  error instanceof BackupFormatError;
 
 /** One element of a top-level table array, as it comes: its checks are the writer's. */
 export interface TableEntry {
@@ -28,8 +20,13 @@ export interface TableEntry {
 const WRAPPER = 'backupData';
 const SUPPORTED_VERSION = '1.0';
 
+/** Whether the array at this path from the root is a table: `[table]` or `[WRAPPER, table]`. */
+const isTablePath = (path: readonly string[]) =>
+  path.length === 1 ? isRestoredTable(path[0]) : path[0] === WRAPPER && isRestoredTable(path[1]);
+
 /**
- * The parser emits the document, its fields and the elements of its tables (also inside the
+ * The parser reads the document but for the elements of its tables (see `tableScanner`). It emits
+ * the document, its fields and the elements of its tables that it reads (also inside the
  * `backupData` wrapper), innermost first. Each emitted value is removed from its container at once,
  * so only the record being parsed is in memory, and what stays of the containers tells their
  * types: an empty table is still an array. (`keepStack: false` drops only values no ancestor
@@ -107,6 +104,11 @@ function documentShape(emit: (entry: TableEntry) => void) {
       if (Array.isArray(fields)) throw new BackupFormatError(`"${WRAPPER}" is not a JSON object`);
       return level === 1 ? field(key, value) : element(stack[depth - 1]!.key, value, parent);
     },
+    /** An element of a table, as the scanner found it: the checks the parser's path would make. */
+    tableElement(path: readonly string[], value: unknown) {
+      enter(path[0]);
+      emit({ table: path.at(-1) as RestoredTable, value });
+    },
     finish() {
       if (!documentEnded) throw new BackupFormatError('the backup is empty');
       if (layout === 'unknown')
@@ -127,6 +129,15 @@ const unknownTable = (key: unknown) =>
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** What stands, for the parser, for the elements of a table it did not read. */
+const STAND_IN = Buffer.from('{}');
+const STAND_IN_AFTER_VALUE = Buffer.from(',{}');
+
+export interface TableEntriesOptions {
+  /** The most bytes one element of a table may have (`DEFAULT_MAX_RECORD_BYTES`). */
+  maxRecordBytes?: number;
+}
+
 /**
  * The elements of a backup's tables, in the order of the file, as its bytes arrive: those of each
  * chunk together, so memory holds a chunk's worth of records whatever the size of the file.
@@ -135,9 +146,13 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
  */
 export async function* tableEntries(
   chunks: AsyncIterable<Uint8Array | string>,
+  options: TableEntriesOptions = {},
 ): AsyncGenerator<TableEntry[]> {
   let parsed: TableEntry[] = [];
-  const shape = documentShape((entry) => parsed.push(entry));
+  let standingIn = false;
+  const shape = documentShape((entry) => {
+    if (!standingIn) parsed.push(entry);
+  });
   const parser = new JSONParser({ paths: EMITTED_PATHS });
   let tokenOffset = 0;
   parser.onToken = ({ offset }) => {
@@ -145,34 +160,84 @@ export async function* tableEntries(
   };
   parser.onValue = (info) => shape.accept(info);
   let bytesRead = 0;
+  let parserBytes = 0;
+  /** The file's offset less the parser's, for the bytes it reads now (it does not read them all). */
+  let shift = 0;
   const feed = (write: () => void) => {
     try {
       write();
     } catch (error) {
-      throw asFormatError(error, tokenOffset, bytesRead);
+      throw asFormatError(error, tokenOffset, shift, bytesRead);
     }
   };
+  const scanner = tableScanner(
+    {
+      verbatim(bytes, at) {
+        shift = at - parserBytes;
+        feed(() => parser.write(bytes));
+        parserBytes += bytes.length;
+      },
+      standIn(afterValue) {
+        const standIn = afterValue ? STAND_IN_AFTER_VALUE : STAND_IN;
+        standingIn = true;
+        try {
+          feed(() => parser.write(standIn));
+        } finally {
+          standingIn = false;
+        }
+        parserBytes += standIn.length;
+      },
+      element: (path, value) => shape.tableElement(path, value),
+    },
+    { isTable: isTablePath, maxRecordBytes: options.maxRecordBytes },
+  );
+  const bytesOf = utf8Bytes();
   for await (const chunk of chunks) {
-    feed(() => parser.write(chunk));
+    scanner.write(bytesOf(chunk));
     bytesRead += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.byteLength;
     if (parsed.length === 0) continue;
     yield parsed;
     parsed = [];
   }
+  scanner.end();
   // The parser ends by itself after the closing brace; a document cut short must be ended to tell.
   if (!parser.isEnded) feed(() => parser.end());
   shape.finish();
 }
 
-function asFormatError(error: unknown, tokenOffset: number, bytesRead: number): BackupFormatError {
+/** Chunks as bytes; a character cut between two string chunks is kept whole. */
+function utf8Bytes() {
+  let pendingSurrogate = '';
+  return (chunk: Uint8Array | string): Buffer => {
+    if (typeof chunk !== 'string')
+      return Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    let text = pendingSurrogate + chunk;
+    pendingSurrogate = '';
+    const last = text.charCodeAt(text.length - 1);
+    if (last >= 0xd800 && last <= 0xdbff) {
+      pendingSurrogate = text.slice(-1);
+      text = text.slice(0, -1);
+    }
+    return Buffer.from(text);
+  };
+}
+
+function asFormatError(
+  error: unknown,
+  tokenOffset: number,
+  shift: number,
+  bytesRead: number,
+): BackupFormatError {
   if (isBackupFormatError(error)) return error;
-  const reason = error instanceof Error ? error.message : String(error);
+  // By its message: the decoder's TypeError comes from another realm than this module's under jest.
+  const reason =
+    typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
   if (/ended in (mid-parsing|the middle of a token)/.test(reason))
     return new BackupFormatError(
       `the backup is not valid JSON: it ends after ${bytesRead} bytes, before the document does`,
     );
   // The tokenizer names the byte it refused; the token parser refuses a whole token, at its offset.
-  const position = /absolute position "(\d+)"/.exec(reason)?.[1] ?? tokenOffset;
+  const position = Number(/absolute position "(\d+)"/.exec(reason)?.[1] ?? tokenOffset) + shift;
   const what = reason.replace(/ at chunk position .* in state/, ' in state');
   return new BackupFormatError(`the backup is not valid JSON at byte ${position}: ${what}`);
 }

@@ -25,6 +25,7 @@ describe('a v1.0 backup', () => {
   it('counts the conversations and the turns nested in them', async () => {
     expect(await inspectBackup(backupOf(v1))).toEqual({
       counts: { conversations: 3, conversation_turns: 3 },
+      turnsNested: true,
     });
   });
 
@@ -51,6 +52,7 @@ describe('a v1.0 backup', () => {
     for (const options of [{ chunkBytes: 1 }, { chunkBytes: 1 << 16 }, { gzip: true, chunkBytes: 5 }])
       expect(await inspectBackup(backupOf(v1, options))).toEqual({
         counts: { conversations: 3, conversation_turns: 3 },
+        turnsNested: true,
       });
   });
 
@@ -79,6 +81,7 @@ describe('a backup of tables (seed 003)', () => {
   it('yields each table from wherever it is in the file', async () => {
     expect(await inspectBackup(backupOf(tables))).toEqual({
       counts: { conversations: 1, conversation_turns: 2 },
+      turnsNested: false,
     });
     expect(await recordsOf(backupOf(tables), 'conversations')).toEqual([
       { id: 'c1', position: 1, record: conversation('c1') },
@@ -93,12 +96,14 @@ describe('a backup of tables (seed 003)', () => {
     expect(await recordsOf(backupOf({ backupData: tables }), 'conversation_turns')).toHaveLength(2);
     expect(await inspectBackup(backupOf({ backupData: v1 }))).toEqual({
       counts: { conversations: 3, conversation_turns: 3 },
+      turnsNested: true,
     });
   });
 
   it('may hold only one table, or empty ones', async () => {
     expect(await inspectBackup(backupOf({ conversation_turns: [] }))).toEqual({
       counts: { conversations: 0, conversation_turns: 0 },
+      turnsNested: true,
     });
   });
 });

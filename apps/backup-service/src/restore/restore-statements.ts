@@ -72,13 +72,19 @@ export async function upsertTurns(
   );
 }
 
+/*
+ * The owner is read by primary key, row by row, rather than joined: the statement is prepared once
+ * per connection, often while the conversations are still being written, and a join planned on a
+ * small table would read all the user's conversations for each chunk as the table grows.
+ */
 const UPSERT_TURNS: Statement = {
   name: 'restore-upsert-turns',
   text: `WITH r AS (
        SELECT * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::int[])
          WITH ORDINALITY AS r(id, conversation_id, role, content, sequence, ord)
      ), owned AS (
-       SELECT r.* FROM r JOIN conversations c ON c.id = r.conversation_id AND c.user_id = $1::text
+       SELECT r.* FROM r
+        WHERE (SELECT c.user_id FROM conversations c WHERE c.id = r.conversation_id) = $1::text
      ), written AS (
        INSERT INTO conversation_turns AS t (id, conversation_id, role, content, sequence)
        SELECT id, conversation_id, role, content, sequence FROM owned

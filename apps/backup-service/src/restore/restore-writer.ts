@@ -1,5 +1,5 @@
 import { storableText } from '@batch/contracts';
-import type { BackupRecord, RestoredTable } from './backup-records.js';
+import type { BackupRecord, RecordChunk, RestoredTable } from './backup-records.js';
 import type { RestoreConnection } from './restore-connection.js';
 import { restoredRow, type ConversationRow, type TurnRow } from './restored-rows.js';
 import {
@@ -24,40 +24,42 @@ export interface WrittenChunk {
   errors: string[];
 }
 
-export interface WriteTableOptions {
-  /** Each writes one chunk at a time: as many chunks in flight as connections. */
+export interface WriteChunksOptions {
+  /** Each writes one group of chunks at a time: as many groups in flight as connections. */
   connections: RestoreConnection[];
-  table: RestoredTable;
   /** Who restores: conversations become theirs, turns go only to their conversations. */
   userId: string;
-  records: AsyncIterable<BackupRecord>;
-  batchSize?: number;
+  /**
+   * Groups of chunks in the order of the file, each written in its order on one connection: a
+   * chunk of conversations, then the chunks of their turns, which need them written first.
+   */
+  groups: AsyncIterable<RecordChunk[]>;
   /** After each chunk is written, in the order of the file. */
   onChunk?: (chunk: WrittenChunk) => Promise<void> | void;
 }
 
-export interface WrittenTable {
+export interface WrittenRecords {
   processed: number;
   failed: number;
 }
 
 /**
- * Writes one table's records as multi-row upserts of `batchSize` rows, reading the next chunks
- * from the file while PostgreSQL writes the previous ones. A record that cannot be restored (bad
- * fields, an id that is another user's, a turn without its conversation) is reported and the rest
- * are written: a statement refused for a record's data is retried row by row to find it. Any
- * other failure (PostgreSQL gone, the file unreadable) rejects, once every chunk in flight settled.
+ * Writes chunks of records as multi-row upserts, reading the next chunks from the file while
+ * PostgreSQL writes the previous ones. A record that cannot be restored (bad fields, an id that is
+ * another user's, a turn without its conversation) is reported and the rest are written: a
+ * statement refused for a record's data is retried row by row to find it. Any other failure
+ * (PostgreSQL gone, the file unreadable) rejects, once every chunk in flight settled; the chunks
+ * of a group after one that failed are not written.
  */
-export async function writeTable(options: WriteTableOptions): Promise<WrittenTable> {
-  const { connections, table, batchSize = DEFAULT_RESTORE_BATCH_SIZE } = options;
-  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`bad batch size ${batchSize}`);
+export async function writeChunks(options: WriteChunksOptions): Promise<WrittenRecords> {
+  const { connections, userId } = options;
   if (connections.length === 0) throw new RangeError('no connection to restore with');
-  const written: WrittenTable = { processed: 0, failed: 0 };
-  const report = async (chunk: BackupRecord[], errors: string[]) => {
-    written.processed += chunk.length;
+  const written: WrittenRecords = { processed: 0, failed: 0 };
+  const report = async ({ table, records }: RecordChunk, errors: string[]) => {
+    written.processed += records.length;
     written.failed += errors.length;
-    const recordId = chunk.findLast((record) => record.id !== undefined)?.id ?? null;
-    await options.onChunk?.({ table, processed: chunk.length, recordId, errors });
+    const recordId = records.findLast((record) => record.id !== undefined)?.id ?? null;
+    await options.onChunk?.({ table, processed: records.length, recordId, errors });
   };
 
   const inFlight = new Set<Promise<unknown>>();
@@ -65,27 +67,25 @@ export async function writeTable(options: WriteTableOptions): Promise<WrittenTab
   const reported: Promise<void>[] = [];
   let last: Promise<void> = Promise.resolve();
   let sent = 0;
-  const send = async (chunk: BackupRecord[]) => {
-    // The connection this chunk goes to is free once the chunk sent before on it is reported.
+  const send = async (group: RecordChunk[]) => {
+    // The connection this group goes to is free once the group sent before on it is reported.
     if (reported.length === connections.length) await reported.shift();
-    const errors = restoreChunk(options, connections[sent++ % connections.length]!, chunk);
-    inFlight.add(errors);
-    void errors.catch(() => undefined).finally(() => inFlight.delete(errors));
-    last = last.then(async () => report(chunk, await errors));
-    // Awaited before a later chunk or at the end: never left unhandled while the file is read.
-    last.catch(() => undefined);
+    const connection = connections[sent++ % connections.length]!;
+    let before: Promise<unknown> = Promise.resolve();
+    for (const chunk of group) {
+      const errors = before.then(() => restoreChunk(userId, connection, chunk));
+      before = errors;
+      inFlight.add(errors);
+      void errors.catch(() => undefined).finally(() => inFlight.delete(errors));
+      last = last.then(async () => report(chunk, await errors));
+      // Awaited before a later group or at the end: never left unhandled while the file is read.
+      last.catch(() => undefined);
+    }
     reported.push(last);
   };
 
   try {
-    let chunk: BackupRecord[] = [];
-    for await (const record of options.records) {
-      chunk.push(record);
-      if (chunk.length < batchSize) continue;
-      await send(chunk);
-      chunk = [];
-    }
-    if (chunk.length > 0) await send(chunk);
+    for await (const group of options.groups) await send(group);
     await last;
   } finally {
     await Promise.allSettled([...inFlight, last]);
@@ -95,9 +95,9 @@ export async function writeTable(options: WriteTableOptions): Promise<WrittenTab
 
 /** Writes a chunk; returns the error text of each record not restored, in order. */
 async function restoreChunk(
-  { table, userId }: WriteTableOptions,
+  userId: string,
   connection: RestoreConnection,
-  chunk: readonly BackupRecord[],
+  { table, records: chunk }: RecordChunk,
 ): Promise<string[]> {
   const failures = new Map<BackupRecord, string>();
   const valid: { record: BackupRecord; row: ConversationRow | TurnRow }[] = [];

@@ -81,6 +81,22 @@ const restoredRows = {
   ],
 };
 
+/** The same rows as `backup`, as seed 003's tables: the turns first. */
+const seed003Tables = {
+  metadata: { createdAt: '2025-11-04T10:00:00.000Z' },
+  conversation_turns: [
+    { ...turn('c2-t0', 0), conversation_id: 'c2' },
+    { ...turn('c1-t0', 0), conversation_id: 'c1' },
+    { ...turn('c1-t1', 1), conversation_id: 'c1' },
+    { ...turn('c1-t2', 2), conversation_id: 'c1' },
+  ],
+  conversations: [
+    conversation('c1', []),
+    conversation('c2', [], { topic: undefined, batch_id: undefined, item_id: undefined }),
+    conversation('c3', []),
+  ].map(({ conversation_turns: _turns, ...fields }) => fields),
+};
+
 describe('restoring a v1.0 backup', () => {
   it('creates exactly its rows, as the restoring user', async () => {
     const result = await restore(backupOf(backup));
@@ -134,20 +150,21 @@ describe('records that cannot be restored', () => {
     const result = await restore(backupOf(file));
 
     expect(result.success).toBe(false);
+    // In the order they were written: each chunk of conversations, then their turns.
     expect(result.errors).toEqual([
       'conversations:theirs - conversation id is taken',
-      'conversations:#3 - missing id',
-      'conversations:c3 - persona: Invalid input: expected string, received null',
-      'conversations:c4 - batch_id and item_id are those of another conversation',
-      'conversations:c5 - created_at: Invalid ISO datetime',
-      'conversations:c6 - conversation_turns: Invalid input: expected array, received string',
       'conversation_turns:c1-t1 - sequence: Invalid input: expected int, received number',
       'conversation_turns:c1-t2 - content: Invalid input: expected string, received number',
       'conversation_turns:theirs-t0 - conversation theirs not found',
+      'conversations:#3 - missing id',
       'conversation_turns:orphan - conversation_id: Invalid input: expected string, received undefined',
       'conversation_turns:their-turn - turn id is taken',
       'conversation_turns:c2-t1-again - another turn of the conversation has this sequence',
       'conversation_turns:#9 - missing id',
+      'conversations:c3 - persona: Invalid input: expected string, received null',
+      'conversations:c4 - batch_id and item_id are those of another conversation',
+      'conversations:c5 - created_at: Invalid ISO datetime',
+      'conversations:c6 - conversation_turns: Invalid input: expected array, received string',
     ]);
     expect(result.results).toEqual({
       conversations: { processed: 8, total: 8 },
@@ -189,20 +206,7 @@ describe('a file that names a record twice', () => {
 });
 
 describe('restoring seed 003 tables', () => {
-  const tables = {
-    metadata: { createdAt: '2025-11-04T10:00:00.000Z' },
-    conversation_turns: [
-      { ...turn('c2-t0', 0), conversation_id: 'c2' },
-      { ...turn('c1-t0', 0), conversation_id: 'c1' },
-      { ...turn('c1-t1', 1), conversation_id: 'c1' },
-      { ...turn('c1-t2', 2), conversation_id: 'c1' },
-    ],
-    conversations: [
-      conversation('c1', []),
-      conversation('c2', [], { topic: undefined, batch_id: undefined, item_id: undefined }),
-      conversation('c3', []),
-    ].map(({ conversation_turns: _turns, ...fields }) => fields),
-  };
+  const tables = seed003Tables;
 
   it('restores turns listed before their conversations', async () => {
     const result = await restore(backupOf(tables));
@@ -259,12 +263,12 @@ describe('progress', () => {
       ]),
     ).toEqual([
       ['conversations', 0, 0, null],
+      // One read: each chunk of conversations, then their turns.
       ['conversations', 2, 0, 'c2'],
-      ['conversations', 3, 0, 'c3'],
-      ['conversation_turns', 3, 0, 'c3'],
-      ['conversation_turns', 3, 2, 'c1-t1'],
-      ['conversation_turns', 3, 4, 'c2-t0'],
-      ['completed', 3, 4, 'c2-t0'],
+      ['conversation_turns', 2, 2, 'c1-t1'],
+      ['conversation_turns', 2, 4, 'c2-t0'],
+      ['conversations', 3, 4, 'c3'],
+      ['completed', 3, 4, 'c3'],
     ]);
     const last = await store.get(USER, prepared.restoreId);
     expect(last).toEqual(seen.at(-1));
@@ -273,6 +277,29 @@ describe('progress', () => {
     const [{ ttl }] = await ds.query(`SELECT extract(epoch FROM expires_at - now()) AS ttl FROM restores`);
     expect(Number(ttl)).toBeGreaterThan(3_500);
     expect(Number(ttl)).toBeLessThanOrEqual(3_600);
+  });
+
+  it("goes through seed 003's tables one after the other, turns listed first", async () => {
+    const seen: RestoreProgress[] = [];
+    await restore(backupOf(seed003Tables), { progressIntervalMs: 0, onProgress: (p) => seen.push(p) });
+
+    expect(
+      seen.map(({ model, counts, recordId }) => [
+        model,
+        counts.conversations!.processed,
+        counts.conversation_turns!.processed,
+        recordId,
+      ]),
+    ).toEqual([
+      ['conversations', 0, 0, null],
+      ['conversations', 2, 0, 'c2'],
+      ['conversations', 3, 0, 'c3'],
+      ['conversation_turns', 3, 0, 'c3'],
+      ['conversation_turns', 3, 2, 'c1-t0'],
+      ['conversation_turns', 3, 4, 'c1-t2'],
+      ['completed', 3, 4, 'c1-t2'],
+    ]);
+    expect(await tableDump(ds)).toEqual(restoredRows);
   });
 
   it("ends in error, with why, when PostgreSQL drops the restore's connections", async () => {
@@ -314,7 +341,8 @@ describe('progress', () => {
     const progress = await restoreProgressStore(ds).get(USER, prepared.restoreId);
     expect(progress).toMatchObject({
       model: 'error',
-      counts: { conversations: { processed: 3, total: 3 }, conversation_turns: { processed: 0, total: 4 } },
+      // The first chunk of conversations, then its turns failed: nothing after them was written.
+      counts: { conversations: { processed: 2, total: 3 }, conversation_turns: { processed: 0, total: 4 } },
       errors: ['restore failed: relation "conversation_turns" does not exist'],
     });
     expect(seen).toEqual([progress]);

@@ -2,14 +2,17 @@ import type { DataSource } from 'typeorm';
 import { storableText, type RestoreProgress, type RestoreResult, type RestoreSource } from '@batch/contracts';
 import {
   inspectBackup,
+  nestedChunks,
   readRecords,
   RESTORED_TABLES,
+  tableChunks,
   type OpenBackup,
+  type RecordChunk,
   type TableCounts,
 } from './backup-records.js';
 import { restoreProgressStore, type StoredRestoreProgress } from './restore-progress.js';
 import { withRestoreConnections } from './restore-connection.js';
-import { writeTable } from './restore-writer.js';
+import { DEFAULT_RESTORE_BATCH_SIZE, writeChunks } from './restore-writer.js';
 
 /** Two statements in flight: PostgreSQL writes one chunk while the answer of the other comes back. */
 export const DEFAULT_RESTORE_CONNECTIONS = 2;
@@ -44,12 +47,21 @@ export interface PreparedRestore {
 
 /**
  * Checks the whole backup (a BackupFormatError rejects before anything is written or any progress
- * exists), then creates its progress, readable at once as `starting`. `run` does the work: each
- * table read afresh from the file, conversations before the turns that need them.
+ * exists), then creates its progress, readable at once as `starting`. `run` does the work,
+ * conversations before the turns that need them: a v1.0 backup in one more read, each chunk of
+ * conversations followed by their turns; seed 003's tables one read each, conversations first.
  */
 export async function prepareRestore(options: RestoreOptions): Promise<PreparedRestore> {
-  const { ds, open, userId, restoreId, batchSize, connectionCount = DEFAULT_RESTORE_CONNECTIONS } = options;
-  const { counts } = await inspectBackup(open);
+  const {
+    ds,
+    open,
+    userId,
+    restoreId,
+    batchSize = DEFAULT_RESTORE_BATCH_SIZE,
+    connectionCount = DEFAULT_RESTORE_CONNECTIONS,
+  } = options;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`bad batch size ${batchSize}`);
+  const { counts, turnsNested } = await inspectBackup(open);
   const progress = restoreProgressStore(ds, options);
   const tracker = await progress.create(restoreId, userId, options.source, counts, options.onProgress);
   let started = false;
@@ -62,17 +74,16 @@ export async function prepareRestore(options: RestoreOptions): Promise<PreparedR
       started = true;
       try {
         await withRestoreConnections(ds, { count: connectionCount, name: restoreId }, async (connections) => {
+          const write = (groups: AsyncIterable<RecordChunk[]>) =>
+            writeChunks({ connections, userId, groups, onChunk: (chunk) => tracker.chunkWritten(chunk) });
+          if (turnsNested) {
+            await tracker.startTable('conversations');
+            if (counts.conversations > 0) await write(nestedChunks(open, batchSize));
+            return;
+          }
           for (const table of RESTORED_TABLES) {
             await tracker.startTable(table);
-            if (counts[table] === 0) continue;
-            await writeTable({
-              connections,
-              table,
-              userId,
-              batchSize,
-              records: readRecords(open, table),
-              onChunk: (chunk) => tracker.chunkWritten(chunk),
-            });
+            if (counts[table] > 0) await write(tableChunks(readRecords(open, table), table, batchSize));
           }
         });
         return resultOf(restoreId, await tracker.complete());
