@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
+import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { freePort } from './network.js';
@@ -62,7 +63,11 @@ export async function startS3rver(): Promise<RunningServer & { accessKey: string
     accessKey: 'S3RVER',
     secretKey: 'S3RVER',
     stop: async () => {
-      await server.close();
+      const closed = server.close();
+      // Node's close() goes on serving requests on open keep-alive connections until they idle out:
+      // a stopped S3 must refuse at once. (s3rver's types omit its http server.)
+      (server as unknown as { httpServer: Server }).httpServer.closeAllConnections();
+      await closed;
       await rm(directory, { recursive: true, force: true });
     },
   };

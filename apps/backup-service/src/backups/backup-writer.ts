@@ -28,6 +28,8 @@ export interface WrittenBackup {
   sha256: string;
 }
 
+const PIECE_CHARACTERS = 64 * 1024;
+
 /** The stored object does not hash to what was uploaded. */
 export class BackupIntegrityError extends Error {
   constructor(key: string) {
@@ -97,7 +99,16 @@ export async function writeBackup(
         doc: string;
       }[];
       if (rows.length === 0) break;
-      yield (conversationCount === 0 ? '' : ',') + rows.map((row) => row.doc).join(',');
+      // In pieces of ~64 KiB: a page of large conversations is never copied into one string.
+      let piece = '';
+      for (const [index, row] of rows.entries()) {
+        piece += (conversationCount + index === 0 ? '' : ',') + row.doc;
+        if (piece.length >= PIECE_CHARACTERS) {
+          yield piece;
+          piece = '';
+        }
+      }
+      if (piece) yield piece;
       for (const row of rows) notWritten.delete(row.id);
       conversationCount += rows.length;
       request.onProgress?.(conversationCount);

@@ -81,6 +81,8 @@ export function createObjectStore(client: Client, bucket: string, partSize: numb
               bytes,
             )
             .then(({ etag }) => void etags.push({ part: partNumber, etag }));
+          // Its failure is awaited before the next part; meanwhile it must not go unhandled.
+          uploading.catch(() => undefined);
         }
         await uploading;
         await client.completeMultipartUpload(bucket, key, uploadId, etags);
