@@ -3,15 +3,16 @@ import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
 import type { BackupConfig } from '../config/backup.config.js';
 import { OBJECT_STORE, type ObjectStore } from '../storage/object-store.js';
+import { restoreProgressStore } from '../restore/restore-progress.js';
 import { backupExports } from './backup-exports.js';
 
 const SWEEP_PAGE = 500;
 
 /**
  * Every BACKUP_SWEEP_INTERVAL_MS (and once at start): deletes the objects of backups past their
- * expiry and marks them `expired`, so retention holds on stores without lifecycle rules too. An
- * object the store's own rule removed first is no error. Replicas may sweep at once: both deletes
- * succeed, both marks agree.
+ * expiry and marks them `expired`, so retention holds on stores without lifecycle rules too; and
+ * removes the restores whose progress is past RESTORE_PROGRESS_TTL_MS. An object the store's own
+ * rule removed first is no error. Replicas may sweep at once: both deletes succeed, both marks agree.
  */
 @Injectable()
 export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicationShutdown {
@@ -53,6 +54,8 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
         if (due.length < SWEEP_PAGE) break;
       }
       if (expired > 0) this.logger.info({ expired }, 'expired backups removed');
+      const restores = await restoreProgressStore(this.ds).deleteExpired();
+      if (restores > 0) this.logger.info({ restores }, 'ended restores past their progress TTL removed');
     } catch (error) {
       this.logger.warn({ err: error, expired }, 'backup sweep stopped; the next one goes on');
     }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { BackupFact } from '@batch/contracts';
-import type { Platform } from '@batch/testing';
+import { s3Client, startS3rver, type Platform, type RunningServer } from '@batch/testing';
 
 /** A client on the platform's test schema, for what a test arranges or checks in the tables directly. */
 export async function schemaClient(platform: Platform): Promise<pg.Client> {
@@ -110,4 +110,26 @@ export function watchBackupFacts(platform: Platform): BackupFactWatch {
     },
     close: () => subscription.unsubscribe(),
   };
+}
+
+/**
+ * Replaces the platform's backup service by one on a private s3rver (which a test may stop: the
+ * shared one serves every test file), with the bucket made and `extra` settings.
+ */
+export async function backupOnPrivateS3(
+  platform: Platform,
+  bucket: string,
+  extra: Record<string, string> = {},
+): Promise<RunningServer> {
+  const s3 = await startS3rver();
+  await s3Client(s3.url, s3.accessKey, s3.secretKey).makeBucket(bucket);
+  await platform.backup!.stop();
+  await platform.restartBackup({
+    S3_ENDPOINT: s3.url,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+    S3_BUCKET: bucket,
+    ...extra,
+  });
+  return s3;
 }

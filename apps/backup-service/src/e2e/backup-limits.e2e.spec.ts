@@ -7,22 +7,27 @@ import { createGunzip } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { JSONParser } from '@streamparser/json';
 import type pg from 'pg';
-import type { BackupFact, BackupView } from '@batch/contracts';
+import type { BackupView } from '@batch/contracts';
 import {
-  s3Client,
   startPlatform,
-  startS3rver,
   type Caller,
   type Platform,
   type RunningServer,
   type ServiceProcess,
 } from '@batch/testing';
-import { peakRss, schemaClient, seedConversations, watchBackupFacts } from './backup-fixtures.js';
+import {
+  backupOnPrivateS3,
+  peakRss,
+  schemaClient,
+  seedConversations,
+  watchBackupFacts,
+} from './backup-fixtures.js';
 
 /**
  * Left alone, V8 lets garbage grow the heap by hundreds of MB before it collects (the 200 MB backup
- * below: +310 MB of RSS). The service gets a heap smaller than the document, as a container would
- * give it: its RSS then shows what the writer holds, and a writer holding the document dies.
+ * below: +120 to +180 MB of RSS without a limit). The service gets a heap smaller than the document,
+ * as a container would give it: its RSS then shows what the writer holds, and a writer holding the
+ * document dies.
  */
 const HEAP_LIMIT = '--max-old-space-size=96';
 
@@ -109,21 +114,6 @@ function unlessExited<T>(service: ServiceProcess, answer: Promise<T>): Promise<T
   return Promise.race([answer, exited]);
 }
 
-/** Resolves with the first backup fact published from now on that `matches`. */
-function firstFact(matches: (fact: BackupFact) => boolean): Promise<BackupFact> {
-  return new Promise((resolve) => {
-    const subscription = platform.nats.nc.subscribe(platform.nats.names.allBackupFacts, {
-      callback: (error, message) => {
-        if (error) return;
-        const fact = message.json<BackupFact>();
-        if (!matches(fact)) return;
-        subscription.unsubscribe();
-        resolve(fact);
-      },
-    });
-  });
-}
-
 describe('a backup of 20,000 conversations (about 200 MB of JSON)', () => {
   const count = 20_000;
   let alice: Caller;
@@ -133,7 +123,8 @@ describe('a backup of 20,000 conversations (about 200 MB of JSON)', () => {
     await seedConversations(db, { userId: 'alice', prefix: 'big', count, turnBytes: 2_000 });
   }, 300_000);
 
-  it("streams: the service's memory grows by far less than the document; the download is the object, whole", async () => {
+  /** Backs the batch up, reads the download back whole (as a stream), and checks it is the object. */
+  async function backUpAndRead(): Promise<{ growth: number; read: ReadBackup }> {
     const service = platform.backup!;
     const pid = service.child.pid!;
     const rssBefore = resetPeakRss(pid);
@@ -155,14 +146,18 @@ describe('a backup of 20,000 conversations (about 200 MB of JSON)', () => {
         `${(read.gzipBytes / MB).toFixed(1)} MB of gzip; backup-service RSS ${(rssBefore / MB).toFixed(1)} MB ` +
         `before, peak ${((rssBefore + growth) / MB).toFixed(1)} MB (+${(growth / MB).toFixed(1)} MB)`,
     );
-
     expect(read.sha256).toBe(response.headers.get('x-backup-sha256'));
     expect(read.sha256).toBe(created.body.sha256);
     expect(read.gzipBytes).toBe(created.body.size_bytes);
     expect(read.conversationIds).toHaveLength(count);
     expect(new Set(read.conversationIds).size).toBe(count);
     expect(read.jsonBytes).toBeGreaterThan(190 * MB);
-    // A document built in memory takes at least its own size; a page and two upload parts are far less.
+    return { growth, read };
+  }
+
+  it("streams with a heap smaller than the document: the service's memory grows by far less than it", async () => {
+    const { growth, read } = await backUpAndRead();
+    // A page and two upload parts are far less than the document.
     expect(growth).toBeLessThan(read.jsonBytes / 3);
   }, 600_000);
 });
@@ -181,17 +176,7 @@ describe('S3 stopping in the middle of a backup', () => {
           SET content = (SELECT string_agg(md5(t.id || '/' || i), '') FROM generate_series(1, 63) i)
          FROM conversations c WHERE c.id = t.conversation_id AND c.user_id = 'carol'`,
     );
-    const server = await startS3rver();
-    s3 = server;
-    await s3Client(server.url, server.accessKey, server.secretKey).makeBucket(bucket);
-    await platform.backup!.stop();
-    await platform.restartBackup({
-      S3_ENDPOINT: server.url,
-      S3_ACCESS_KEY: server.accessKey,
-      S3_SECRET_KEY: server.secretKey,
-      S3_BUCKET: bucket,
-      S3_PART_SIZE_MB: '5',
-    });
+    s3 = await backupOnPrivateS3(platform, bucket, { S3_PART_SIZE_MB: '5' });
   }, 300_000);
   afterAll(async () => {
     await s3?.stop();
@@ -202,7 +187,7 @@ describe('S3 stopping in the middle of a backup', () => {
   it('fails the backup: a 503 saying so, the row and a fact `failed`, and every conversation kept', async () => {
     const rowsBefore = await rowsOf('carol');
     const watch = watchBackupFacts(platform);
-    const firstPage = firstFact(
+    const firstPage = watch.until(
       (fact) => fact.userId === 'carol' && fact.status === 'running' && fact.processed > 0,
     );
     await platform.nats.nc.flush(); // the subscriptions are in place on the server

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import type { BackupView, OperationStarted, OperationView } from '@batch/contracts';
 import { createEventStore } from '@batch/event-store';
-import { s3Client, startPlatform, startS3rver, type Caller, type Platform } from '@batch/testing';
+import { startPlatform, type Caller, type Platform } from '@batch/testing';
 import type { OperationEvent } from '../saga/bulk-delete.domain.js';
 import { operationAggregate } from '../saga/operation.aggregate.js';
 import {
+  backupOnPrivateS3,
   schemaClient,
   seedConversations,
   watchBackupFacts,
@@ -202,16 +203,7 @@ describe('a bulk delete that cannot complete', () => {
   });
 
   it('ends failed with "Backup creation failed. Delete operation cancelled." when S3 is down, nothing deleted', async () => {
-    const s3 = await startS3rver();
-    const bucket = 'unreachable-later';
-    await s3Client(s3.url, s3.accessKey, s3.secretKey).makeBucket(bucket);
-    await platform.backup!.stop();
-    await platform.restartBackup({
-      S3_ENDPOINT: s3.url,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
-      S3_BUCKET: bucket,
-    });
+    const s3 = await backupOnPrivateS3(platform, 'unreachable-later');
     await s3.stop();
     const ids = await seedConversations(db, { userId: 'alice', prefix: 's3down', count: 6 });
     const operationId = await bulkDelete({ conversationIds: ids });
