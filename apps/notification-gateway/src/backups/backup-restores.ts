@@ -1,5 +1,7 @@
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { Readable } from 'node:stream';
+import { buffer } from 'node:stream/consumers';
 import { pipeline } from 'node:stream/promises';
 import { Inject, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
@@ -9,8 +11,29 @@ import type { GatewayConfig } from '../config/gateway.config.js';
 import { ApiError } from '../http/api-error.js';
 import { BackupClient } from './backup.client.js';
 
-/** Streams `body` (`length` bytes) to a presigned PUT URL; resolves once the store answered 200. */
-async function putObject(url: string, body: Request, length: number): Promise<void> {
+/** Bodies up to this size are held, so that a PUT the store failed (a 5xx, a dropped connection) is sent again. */
+const REPLAYABLE_BYTES = 1024 * 1024;
+const PUT_ATTEMPTS = 3;
+
+/**
+ * Sends `body` (`length` bytes) to a presigned PUT URL. A small body is read first and sent up to
+ * PUT_ATTEMPTS times, as S3 clients retry a 5xx; a large one streams through once (it cannot be
+ * sent again without holding it), and a failure is the caller's to retry.
+ */
+async function putObject(url: string, body: Readable, length: number): Promise<void> {
+  if (length > REPLAYABLE_BYTES) return putOnce(url, body, length);
+  const bytes = await buffer(body);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await putOnce(url, Readable.from([bytes]), length);
+    } catch (error) {
+      if (attempt >= PUT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+/** Streams `body` to a presigned PUT URL; resolves once the store answered 200. */
+async function putOnce(url: string, body: Readable, length: number): Promise<void> {
   const target = new URL(url);
   const upload = (target.protocol === 'https:' ? httpsRequest : httpRequest)(target, {
     method: 'PUT',
