@@ -58,15 +58,24 @@ export function positionalsOf(command: Command, positionals: string[], names: st
 
 const DEFAULT_API_URL = 'http://localhost:3000';
 
-/** The client for `--url`/`--token`, or BATCH_API_URL/BATCH_API_TOKEN. */
-export function connect(values: { url?: string; token?: string }, env: NodeJS.ProcessEnv): BatchClient {
+/** Where the gateway is and who we are: `--url`/`--token`, or BATCH_API_URL/BATCH_API_TOKEN. */
+export interface Connection {
+  baseUrl: string;
+  token: string;
+}
+
+export function connectionOf(values: { url?: string; token?: string }, env: NodeJS.ProcessEnv): Connection {
   const token = values.token ?? env['BATCH_API_TOKEN'];
   if (token === undefined || token === '')
     throw new UsageError(
       'no API token: set BATCH_API_TOKEN (or pass --token) to a JWT for the gateway (npm start prints a dev token)',
     );
-  return createClient({ baseUrl: values.url ?? env['BATCH_API_URL'] ?? DEFAULT_API_URL, token });
+  return { baseUrl: values.url ?? env['BATCH_API_URL'] ?? DEFAULT_API_URL, token };
 }
+
+/** The REST client for `--url`/`--token`, or BATCH_API_URL/BATCH_API_TOKEN. */
+export const connect = (values: { url?: string; token?: string }, env: NodeJS.ProcessEnv): BatchClient =>
+  createClient(connectionOf(values, env));
 
 /** A JSON option's value, or a usage error naming the option. */
 export function jsonOption(command: Command, option: string, text: string): unknown {

@@ -29,6 +29,8 @@ export function uploadProgress(fileBytes: number): UploadProgress {
 
 export interface WatchProgress {
   update(batch: BatchView, throughput: Throughput, note?: string): void;
+  /** A line on stderr, above the bar rather than through it. */
+  log(line: string): void;
   stop(): void;
 }
 
@@ -55,6 +57,11 @@ export function watchProgress(batch: BatchView): WatchProgress {
     update: (view, throughput, note) => {
       bar.setTotal(Math.max(view.total_items, 1));
       bar.update(settledOf(view), payload(view, throughput, note));
+    },
+    log: (line) => {
+      // The bar is redrawn on its next update, on the line below.
+      if (process.stderr.isTTY) process.stderr.write('\r\x1b[2K');
+      process.stderr.write(line);
     },
     stop: () => bar.stop(),
   };

@@ -1,8 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
+import { createClient } from '@batch/client';
 import { BatchConfig, parse } from '@batch/contracts';
 import {
-  connect,
+  connectionOf,
   jsonOption,
   parseCommandLine,
   positionalsOf,
@@ -16,7 +17,7 @@ import { watchUntilEnded } from './watch.command.js';
 export const createCommand: Command = {
   name: 'create',
   usage:
-    'create <file.jsonl|file.csv> [--name N] [--config \'{"provider":"template"}\' | --config-file f.json] [--no-start] [--watch]',
+    'create <file.jsonl|file.csv> [--name N] [--config \'{"provider":"template"}\' | --config-file f.json] [--no-start] [--watch [--poll]]',
   summary: 'create a batch from a JSONL or CSV file of items, print its id',
   async run(args, { env, cwd }) {
     const { values, positionals } = parseCommandLine(createCommand, args, {
@@ -25,6 +26,7 @@ export const createCommand: Command = {
       'config-file': { type: 'string' },
       'no-start': { type: 'boolean' },
       watch: { type: 'boolean' },
+      poll: { type: 'boolean' },
     });
     const [file] = positionalsOf(createCommand, positionals, ['file']);
     if (values['no-start'] && values.watch)
@@ -32,7 +34,8 @@ export const createCommand: Command = {
         '--watch follows a running batch; it cannot go with --no-start',
         createCommand.usage,
       );
-    const client = connect(values, env);
+    const connection = connectionOf(values, env);
+    const client = createClient(connection);
     const config = await configOf(values.config, values['config-file'], cwd);
     const itemsFile = await openItemsFile(resolve(cwd, file));
     const progress = uploadProgress(itemsFile.size);
@@ -57,7 +60,7 @@ export const createCommand: Command = {
       `created batch ${batch.batch_id} with ${batch.total_items} items${autoStart ? ', started' : `; start it with: batchctl start ${batch.batch_id}`}\n`,
     );
     process.stdout.write(`${batch.batch_id}\n`);
-    return values.watch ? watchUntilEnded(client, batch.batch_id) : 0;
+    return values.watch ? watchUntilEnded(connection, batch.batch_id, { poll: values.poll === true }) : 0;
   },
 };
 

@@ -1,52 +1,86 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isApiError, type ApiError, type BatchClient, type BatchStatus, type BatchView } from '@batch/client';
-import { connect, parseCommandLine, positionalsOf, type Command } from '../command-line.js';
+import { createClient, isApiError, type ApiError, type BatchClient, type BatchView } from '@batch/client';
+import { followBatch } from '../batch-follower.js';
+import { ENDED } from '../batch-updates.js';
+import {
+  connectionOf,
+  parseCommandLine,
+  positionalsOf,
+  type Command,
+  type Connection,
+} from '../command-line.js';
 import { settledOf, usageOf } from '../format.js';
-import { watchProgress } from '../progress.js';
+import { watchProgress, type WatchProgress } from '../progress.js';
 import { formatDuration, throughputMeter } from '../throughput.js';
 
 const POLL_INTERVAL_MS = 1_000;
 /** A gateway restart or a rate limit is waited out; this many failed polls in a row is not. */
 const MAX_FAILED_POLLS = 30;
 
-const ENDED: ReadonlySet<BatchStatus> = new Set(['completed', 'failed', 'cancelled']);
-
 export const watchCommand: Command = {
   name: 'watch',
-  usage: 'watch <batchId>',
-  summary: 'follow a batch until it ends (exit 0 if it completed, 1 if it failed or was cancelled)',
+  usage: 'watch <batchId> [--poll]',
+  summary:
+    'follow a batch until it ends, over WebSocket notifications (--poll: by polling); exit 0 if it completed, 1 if it failed or was cancelled',
   async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(watchCommand, args, {});
+    const { values, positionals } = parseCommandLine(watchCommand, args, { poll: { type: 'boolean' } });
     const [batchId] = positionalsOf(watchCommand, positionals, ['batchId']);
-    return watchUntilEnded(connect(values, env), batchId);
+    return watchUntilEnded(connectionOf(values, env), batchId, { poll: values.poll === true });
   },
 };
 
-/** Polls the batch about once a second with a live bar, prints a summary, answers the exit code. */
-export async function watchUntilEnded(client: BatchClient, batchId: string): Promise<number> {
+export interface WatchOptions {
+  /** Poll instead of following the notifications. */
+  poll?: boolean;
+}
+
+/**
+ * Follows the batch with a live bar until it ends, prints a summary, answers the exit code. The
+ * batch is fetched first (one that has ended ends at once), then followed over `/ws`; polling
+ * takes over when the socket cannot be used.
+ */
+export async function watchUntilEnded(
+  connection: Connection,
+  batchId: string,
+  { poll = false }: WatchOptions = {},
+): Promise<number> {
+  const client = createClient(connection);
   let batch = await client.getBatch(batchId);
-  const meter = throughputMeter();
   const bar = watchProgress(batch);
-  const pace = (view: BatchView) => meter.sample(settledOf(view), view.total_items, Date.now());
-  let failedPolls = 0;
   try {
-    while (!ENDED.has(batch.status)) {
-      await sleep(POLL_INTERVAL_MS);
-      try {
-        batch = await client.getBatch(batchId);
-        failedPolls = 0;
-        bar.update(batch, pace(batch));
-      } catch (error) {
-        failedPolls += 1;
-        if (!isTransient(error) || failedPolls >= MAX_FAILED_POLLS) throw error;
-        bar.update(batch, pace(batch), `(${error.code}, retrying)`);
-      }
+    if (!ENDED.has(batch.status) && !poll) {
+      const followed = await followBatch({ ...connection, client, batch, bar });
+      batch = followed.batch;
+      if (followed.fallback !== undefined)
+        bar.log(`notifications unavailable (${followed.fallback}): polling every second\n`);
     }
+    if (!ENDED.has(batch.status)) batch = await pollUntilEnded(client, batch, bar);
   } finally {
     bar.stop();
   }
   process.stdout.write(summaryOf(batch));
   return batch.status === 'completed' ? 0 : 1;
+}
+
+/** Fetches the batch about once a second until it ends. */
+async function pollUntilEnded(client: BatchClient, first: BatchView, bar: WatchProgress): Promise<BatchView> {
+  const meter = throughputMeter();
+  const pace = (view: BatchView) => meter.sample(settledOf(view), view.total_items, Date.now());
+  let batch = first;
+  let failedPolls = 0;
+  while (!ENDED.has(batch.status)) {
+    await sleep(POLL_INTERVAL_MS);
+    try {
+      batch = await client.getBatch(batch.batch_id);
+      failedPolls = 0;
+      bar.update(batch, pace(batch));
+    } catch (error) {
+      failedPolls += 1;
+      if (!isTransient(error) || failedPolls >= MAX_FAILED_POLLS) throw error;
+      bar.update(batch, pace(batch), `(${error.code}, retrying)`);
+    }
+  }
+  return batch;
 }
 
 const isTransient = (error: unknown): error is ApiError =>
