@@ -15,6 +15,12 @@ import { CONTROLLERS } from './docs/served-routes.js';
 import { metricsProvider } from './health/metrics.provider.js';
 import { ApiExceptionFilter } from './http/api-exception.filter.js';
 import { ItemBodiesService } from './item-bodies/item-bodies.service.js';
+import { ErrorReports } from './notifications/error-reports.js';
+import { NotificationFeed } from './notifications/notification-feed.js';
+import { NotificationSockets } from './notifications/notification-sockets.js';
+import { notificationStreamsProvider } from './notifications/notification-streams.js';
+import { Notifier } from './notifications/notifier.service.js';
+import { TopicOwners } from './notifications/topic-owners.js';
 import { OrchestratorClient } from './orchestrator/orchestrator.client.js';
 
 /** The gateway's features for its settings (parsed once at start); the platform's ports come from the shell. */
@@ -35,6 +41,12 @@ export function gatewayModule(config: GatewayConfig) {
       BatchesService,
       ItemBodiesService,
       ResultsStreamer,
+      notificationStreamsProvider,
+      ErrorReports,
+      Notifier,
+      NotificationFeed,
+      TopicOwners,
+      NotificationSockets,
       // Guards run in this order: who is asking, then how often they ask.
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_GUARD, useClass: UserThrottlerGuard },

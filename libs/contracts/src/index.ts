@@ -14,3 +14,4 @@ export * from './storable-json.js';
 export * from './provider-errors.js';
 export * from './model-prices.js';
 export * from './backup-api.js';
+export * from './notifications.js';

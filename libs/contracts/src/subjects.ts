@@ -43,6 +43,18 @@ export interface Names {
   readonly operationSnapshotBucket: string;
   /** Single-use download tickets (a browser opening a download link has no bearer header). */
   readonly downloadTicketBucket: string;
+  /** What each user is notified of (WebSocket, webhooks), a subject per user (`userKey`), retained by age and size. */
+  readonly notificationsStream: string;
+  readonly allNotifications: string;
+  notifications(userKey: string): string;
+  /** Which gateway replica turns facts into notifications (one at a time, so de-dup and order hold). */
+  readonly notifierLeaseBucket: string;
+  /** The last status the notifier told of each batch (a restarted notifier tells only changes). */
+  readonly notifierStateBucket: string;
+  /** Webhook deliveries waiting or being retried, one subject per endpoint. */
+  readonly webhookDeliveriesStream: string;
+  readonly allWebhookDeliveries: string;
+  webhookDeliveries(endpointId: string): string;
 }
 
 export function names(namespace = ''): Names {
@@ -78,5 +90,13 @@ export function names(namespace = ''): Names {
     operationEvents: (operationId) => `${subject}operation.events.${operationId}.>`,
     operationEventSubject: (operationId, channel) => `${subject}operation.events.${operationId}.${channel}`,
     operationSnapshotBucket: `${stream}OPERATION_SNAPSHOTS`,
+    notificationsStream: `${stream}NOTIFICATIONS`,
+    allNotifications: `${subject}notify.>`,
+    notifications: (userKey) => `${subject}notify.${userKey}`,
+    notifierLeaseBucket: `${stream}NOTIFIER_LEASE`,
+    notifierStateBucket: `${stream}NOTIFIER_STATE`,
+    webhookDeliveriesStream: `${stream}WEBHOOK_DELIVERIES`,
+    allWebhookDeliveries: `${subject}webhook.deliver.>`,
+    webhookDeliveries: (endpointId) => `${subject}webhook.deliver.${endpointId}`,
   };
 }

@@ -5,3 +5,5 @@ export * from './work-stream.js';
 export * from './connection-status.js';
 export * from './trace-context.js';
 export * from './facts.js';
+export * from './kv-lease.js';
+export * from './notifications.js';

@@ -9,6 +9,7 @@ import { Reliability1701000000000 } from './migrations/1701000000000-reliability
 import { BatchUsage1702000000000 } from './migrations/1702000000000-batch-usage.migration.js';
 import { ConversationListing1703000000000 } from './migrations/1703000000000-conversation-listing.migration.js';
 import { Backups1704000000000 } from './migrations/1704000000000-backups.migration.js';
+import { ErrorReports1705000000000 } from './migrations/1705000000000-error-reports.migration.js';
 
 export interface DataSourceSettings {
   /** postgres://user:password@host:port/database */
@@ -45,6 +46,7 @@ export async function createDataSource(settings: DataSourceSettings): Promise<Da
       BatchUsage1702000000000,
       ConversationListing1703000000000,
       Backups1704000000000,
+      ErrorReports1705000000000,
     ],
     logging: settings.logging ?? false,
     poolSize: settings.poolSize,

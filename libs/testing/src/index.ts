@@ -11,3 +11,4 @@ export * from './event-watcher.js';
 export * from './chaos.js';
 export * from './otlp-receiver.js';
 export * from './fake-llm.js';
+export * from './test-socket.js';

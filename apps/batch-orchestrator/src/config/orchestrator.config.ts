@@ -17,6 +17,8 @@ export const OrchestratorConfig = baseSettings.extend({
   WORK_MAX_DELIVER: positiveInt.default(5),
   /** A failed dispatch is tried again after this, doubling (1, 2, 4 ... 30 s). */
   DISPATCH_RETRY_BASE_MS: positiveInt.default(1_000),
+  /** A running batch's progress fact (what its user's notifications show) is sent this often at most. */
+  PROGRESS_FACT_INTERVAL_MS: positiveInt.default(500),
   EVENTS_REPLICAS: positiveInt.default(1),
   EVENTS_DUPLICATE_WINDOW_MS: positiveInt.default(120_000),
 });

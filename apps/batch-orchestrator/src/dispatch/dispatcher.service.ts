@@ -26,7 +26,9 @@ import {
 import { isConcurrencyError, type EventStore } from '@batch/event-store';
 import {
   ensureBatchWorkConsumer,
+  kvLease,
   publishFact,
+  type KvLease,
   removeBatchWorkConsumer,
   traceHeaders,
   workHeaders,
@@ -55,7 +57,6 @@ import {
   type BatchAggregates,
 } from '../infrastructure/stores.js';
 import { ProjectorService } from '../projections/projector.service.js';
-import { dispatchLease, type DispatchLease } from './dispatch-lease.js';
 import { loadItemSpecs } from './item-catalog.js';
 import { queuedWork } from './work-in-flight.js';
 
@@ -127,7 +128,7 @@ const RECOVERY_EVERY_MS = 30_000;
 @Injectable()
 export class DispatcherService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly dispatches = new Map<string, Dispatch>();
-  private readonly lease: DispatchLease;
+  private readonly lease: KvLease;
   private subscription?: Subscription;
   private sweep?: NodeJS.Timeout;
   private recovery?: NodeJS.Timeout;
@@ -146,7 +147,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     @Inject(WORK_SETTINGS) private readonly work: WorkSettings,
     private readonly projections: ProjectorService,
   ) {
-    this.lease = dispatchLease(this.leases, this.config.ORCHESTRATOR_REPLICA_ID);
+    this.lease = kvLease(this.leases, this.config.ORCHESTRATOR_REPLICA_ID);
   }
 
   /** Items handed to workers and not yet settled, over the batches this replica dispatches. */

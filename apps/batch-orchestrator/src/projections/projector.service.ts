@@ -1,16 +1,28 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { JetStreamManager } from '@nats-io/jetstream';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Names } from '@batch/contracts';
 import { createBatchProjector } from '@batch/persistence';
-import { DATA_SOURCE, JETSTREAM_MANAGER, LOGGER, NAMES, NATS, type Logger } from '@batch/platform';
+import {
+  DATA_SOURCE,
+  JETSTREAM,
+  JETSTREAM_MANAGER,
+  LOGGER,
+  NAMES,
+  NATS,
+  SETTINGS,
+  type Logger,
+} from '@batch/platform';
+import type { OrchestratorConfig } from '../config/orchestrator.config.js';
+import { ProgressReporter } from './progress-reporter.js';
 
-/** Keeps the Postgres read models (batches, batch_items) up with the event log. */
+/** Keeps the Postgres read models (batches, batch_items) up with the event log, and reports progress from them. */
 @Injectable()
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly projector;
+  private readonly reporter: ProgressReporter;
   /** Reads waiting for the stream's last sequence, and whether a lookup is under way. */
   private readonly waitingForLastSeq: ((seq: number) => void)[] = [];
   private lookingUp = false;
@@ -20,15 +32,21 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
     @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(JETSTREAM) js: JetStreamClient,
+    @Inject(SETTINGS) settings: OrchestratorConfig,
     @Inject(NAMES) private readonly names: Names,
     @Inject(DATA_SOURCE) private readonly ds: DataSource,
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
+    this.reporter = new ProgressReporter(ds, js, names, logger, settings.PROGRESS_FACT_INTERVAL_MS);
     this.projector = createBatchProjector({
       ds: this.ds,
       nc: this.nc,
       names: this.names,
-      onApplied: (applied) => void (this.appliedSeq = applied.seq),
+      onApplied: (applied) => {
+        this.appliedSeq = applied.seq;
+        this.reporter.note(applied);
+      },
       onError: (error) => this.logger.warn({ err: error }, 'projection failed; retrying from its checkpoint'),
       onRefused: ({ kind, seq, subject, reason }) =>
         kind === 'set-aside'
@@ -89,9 +107,11 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
 
   async onApplicationBootstrap(): Promise<void> {
     await this.projector.start();
+    await this.reporter.start();
   }
 
   async onApplicationShutdown(): Promise<void> {
     await this.projector.stop();
+    await this.reporter.stop();
   }
 }

@@ -43,7 +43,13 @@ function decodeWork(message: JsMsg): WorkMessage | undefined {
 }
 
 /** Whose a fact is, and when. */
-const about = ({ batchId, userId }: WorkMessage) => ({ batchId, userId, at: new Date().toISOString() });
+/** Whose batch a fact is about, and which provider and model its calls go to (for the error's details). */
+const about = ({ batchId, userId, config }: WorkMessage) => ({
+  batchId,
+  userId,
+  at: new Date().toISOString(),
+  context: { provider: config.provider, ...(config.model ? { model: config.model } : {}) },
+});
 
 /** A batch this worker asked to pause is held back this long at most before the pause shows in its log. */
 const PAUSE_REQUEST_HOLD_MS = 10_000;

@@ -28,6 +28,26 @@ export const GatewayConfig = baseSettings
     MAX_RESTORE_BYTES: positiveInt.default(4 * 1024 * 1024 * 1024),
     /** A download link (`POST /api/v1/backups/:id/download-link`) opens once, within this. */
     DOWNLOAD_LINK_TTL_MS: positiveInt.default(300_000),
+    /** Replicas of the streams the gateway creates (notifications; facts when it starts first): 3 on a NATS cluster. */
+    EVENTS_REPLICAS: positiveInt.default(1),
+    /** Notifications are kept this long (a client resuming from an older one gets `resync`). */
+    NOTIFICATIONS_MAX_AGE_MS: positiveInt.default(86_400_000),
+    /** And at most this many bytes, the oldest dropped first. */
+    NOTIFICATIONS_MAX_BYTES: positiveInt.default(1024 * 1024 * 1024),
+    /** Identical errors (same dedupKey) for one user within this are told once, then with their count. */
+    ERROR_DEDUP_WINDOW_MS: positiveInt.default(5_000),
+    /** Error details (`GET /api/v1/errors/:id`) are kept this long. */
+    ERROR_RETENTION_DAYS: positiveInt.default(30),
+    /** One gateway replica turns facts into notifications; another takes over this long after it stops. */
+    NOTIFIER_LEASE_MS: positiveInt.default(10_000),
+    /** A WebSocket client whose unsent messages pass this is disconnected (close 4008) and must resume. */
+    WS_MAX_BUFFERED_BYTES: positiveInt.default(1024 * 1024),
+    /** A socket that is not authenticated (`?token=` or an `auth` message) within this is closed (4001). */
+    WS_AUTH_TIMEOUT_MS: positiveInt.default(5_000),
+    /** Every socket is pinged this often; one that did not answer the previous ping is closed. */
+    WS_HEARTBEAT_MS: positiveInt.default(30_000),
+    /** Open sockets per user at most; one more is closed (4029). */
+    WS_MAX_CONNECTIONS_PER_USER: positiveInt.default(100),
   })
   .refine((config) => config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWKS_URL !== undefined, {
     message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL: the gateway verifies every request',

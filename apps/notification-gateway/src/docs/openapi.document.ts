@@ -12,6 +12,7 @@ import {
   ConversationDetail,
   CreateBackupBody,
   DownloadLink,
+  ErrorDetailsView,
   ListBackupsQuery,
   OperationStarted,
   OperationView,
@@ -293,6 +294,16 @@ const ROUTES: Record<string, Record<string, Route>> = {
       answer: OperationView,
       errors: onBackup,
       tag: 'backups',
+    },
+  },
+  '/api/v1/errors/{errorId}': {
+    get: {
+      summary:
+        'The details of an error a notification told of (the errorId of an `error` message on /ws): code, category, messages, context, sanitized request and response',
+      ok: 200,
+      answer: ErrorDetailsView,
+      errors: [...common, 404],
+      tag: 'notifications',
     },
   },
   '/api/v1/operations/{id}/confirm': {

@@ -5,9 +5,11 @@ import { BackupsController, RestoresController } from '../backups/backups.contro
 import { BatchesController } from '../batches/batches.controller.js';
 import { ConversationsController } from '../conversations/conversations.controller.js';
 import { HealthController } from '../health/health.controller.js';
+import { ErrorsController } from '../notifications/errors.controller.js';
 import { OperationsController } from '../operations/operations.controller.js';
 import { SeedBackupsController } from '../seed/seed-backups.controller.js';
 import { SeedBatchesController } from '../seed/seed-batches.controller.js';
+import { WebhooksController } from '../webhooks/webhooks.controller.js';
 import { DocsController } from './docs.controller.js';
 
 /** The gateway's controllers: what it serves. */
@@ -19,6 +21,8 @@ export const CONTROLLERS: Type[] = [
   RestoresController,
   SeedBackupsController,
   OperationsController,
+  ErrorsController,
+  WebhooksController,
   HealthController,
   DocsController,
 ];

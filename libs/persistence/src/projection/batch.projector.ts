@@ -25,6 +25,8 @@ export interface AppliedBatch {
   skipped: number;
   /** The server had nothing more for the projector when it delivered the last message. */
   atHead: boolean;
+  /** The events this transaction applied (none of the skipped ones): what a progress report reads. */
+  applied: readonly BatchEvent[];
 }
 
 export type RefusedCommit = { seq: number; subject: string } & Exclude<CommitVerdict, { kind: 'applied' }>;
@@ -147,14 +149,14 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
   }
 
   /** Acks what a transaction dealt with and moves the projection's position past it. */
-  function settled(batch: Received[], stored: number, events: number, skipped: number): void {
+  function settled(batch: Received[], stored: number, applied: readonly BatchEvent[], skipped: number): void {
     // Not always the last one: a message whose ack was lost comes back after newer ones.
     const newest = Math.max(...batch.map(({ message }) => message.seq));
     for (const { message } of batch) message.ack();
     delivered = Math.max(delivered, newest);
     moveTo(Math.max(stored, newest));
     const atHead = batch.at(-1)!.message.info.pending === 0;
-    onApplied?.({ seq: newest, messages: batch.length, events, skipped, atHead });
+    onApplied?.({ seq: newest, messages: batch.length, events: applied.length, skipped, atHead, applied });
   }
 
   async function lockFresh(runner: QueryRunner, batch: Received[]) {
@@ -166,7 +168,7 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
 
   /** The whole batch in one transaction with the checkpoint: the fast path. */
   async function applyTogether(batch: Received[]): Promise<void> {
-    const { stored, events, skipped } = await inTransaction(ds, async (runner) => {
+    const { stored, applied, skipped } = await inTransaction(ds, async (runner) => {
       const { stored, fresh } = await lockFresh(runner, batch);
       const freshEvents = fresh.flatMap(({ message, events }) => {
         if (!events) throw new MalformedCommitError(message.seq);
@@ -175,9 +177,9 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
       await projectBatchEvents(runner, freshEvents);
       if (fresh.length > 0)
         await saveCheckpoint(runner, name, Math.max(...fresh.map(({ message }) => message.seq)));
-      return { stored, events: freshEvents.length, skipped: batch.length - fresh.length };
+      return { stored, applied: freshEvents, skipped: batch.length - fresh.length };
     });
-    settled(batch, stored, events, skipped);
+    settled(batch, stored, applied, skipped);
   }
 
   /**
@@ -201,7 +203,12 @@ export function createBatchProjector(options: BatchProjectorOptions): BatchProje
       });
       if (verdict && verdict.kind !== 'applied')
         onRefused?.({ seq: message.seq, subject: message.subject, ...verdict });
-      settled([received], stored, verdict ? (events?.length ?? 0) : 0, verdict ? 0 : 1);
+      settled(
+        [received],
+        stored,
+        verdict && verdict.kind !== 'set-aside' ? (events ?? []) : [],
+        verdict ? 0 : 1,
+      );
     }
   }
 
