@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import type { BackupFact } from '@batch/contracts';
 import { s3Client, startS3rver, type Platform, type RunningServer } from '@batch/testing';
@@ -67,9 +66,6 @@ export async function sourceConversations(db: pg.Client, ids: string[]): Promise
 export const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** Peak resident memory of a process so far (VmHWM), in bytes. */
-export const peakRss = (pid: number): number =>
-  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-
 export interface BackupFactWatch {
   facts: BackupFact[];
   /** Resolves with the first fact (already seen or to come) that matches. */

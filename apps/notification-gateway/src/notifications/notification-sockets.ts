@@ -7,9 +7,10 @@ import {
   type OnApplicationBootstrap,
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { ClientMessage, WS_CLOSE, type ControlMessage, type Notification } from '@batch/contracts';
-import { LOGGER, SETTINGS, type Logger } from '@batch/platform';
+import { LOGGER, METRICS, SETTINGS, type Logger } from '@batch/platform';
 import { AUTHENTICATOR } from '../auth/auth.guard.js';
 import type { Authenticate } from '../auth/authenticator.js';
 import type { GatewayConfig } from '../config/gateway.config.js';
@@ -54,6 +55,8 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: MAX_CLIENT_MESSAGE_BYTES });
   private readonly byUser = new Map<string, Set<Connection>>();
   private heartbeat: NodeJS.Timeout | undefined;
+  private readonly sent: Counter;
+  private readonly closedFor: Counter;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
@@ -62,7 +65,29 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
     @Inject(AUTHENTICATOR) private readonly authenticate: Authenticate,
     @Inject(SETTINGS) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(METRICS) registry: Registry,
+  ) {
+    const clients = this.server.clients;
+    new Gauge({
+      name: 'ws_connections',
+      help: 'Open notification sockets (/ws) on this replica',
+      registers: [registry],
+      collect() {
+        this.set(clients.size);
+      },
+    });
+    this.sent = new Counter({
+      name: 'ws_notifications_sent_total',
+      help: 'Notifications sent on sockets, replayed ones included',
+      registers: [registry],
+    });
+    this.closedFor = new Counter({
+      name: 'ws_closed_by_server_total',
+      help: 'Sockets the gateway closed, by reason (slow_consumer, auth_timeout, unauthorized, too_many_connections)',
+      labelNames: ['reason'],
+      registers: [registry],
+    });
+  }
 
   onApplicationBootstrap(): void {
     const http = this.adapterHost.httpAdapter.getHttpServer() as Server;
@@ -84,22 +109,16 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
       socket.close(WS_CLOSE.GOING_AWAY, 'the gateway is shutting down: reconnect and resume');
   }
 
-  /** Open sockets, for the metrics. */
-  get connections(): number {
-    return this.server.clients.size;
-  }
-
   private open(socket: WebSocket, request: IncomingMessage): void {
     const connection = new Connection(socket);
     const token = new URL(request.url ?? '/', 'http://gateway').searchParams.get('token');
-    const authTimer = setTimeout(
-      () =>
-        socket.close(
-          WS_CLOSE.AUTH_TIMEOUT,
-          'authentication required: ?token=<JWT> or {"type":"auth","token":...}',
-        ),
-      this.config.WS_AUTH_TIMEOUT_MS,
-    );
+    const authTimer = setTimeout(() => {
+      this.closedFor.inc({ reason: 'auth_timeout' });
+      socket.close(
+        WS_CLOSE.AUTH_TIMEOUT,
+        'authentication required: ?token=<JWT> or {"type":"auth","token":...}',
+      );
+    }, this.config.WS_AUTH_TIMEOUT_MS);
     socket.on('pong', () => (connection.alive = true));
     socket.on('close', () => {
       clearTimeout(authTimer);
@@ -173,6 +192,7 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
       userId = await this.authenticate(token);
     } catch (error) {
       clearTimeout(authTimer);
+      this.closedFor.inc({ reason: 'unauthorized' });
       socket.close(WS_CLOSE.UNAUTHORIZED, `unauthorized: ${(error as Error).message}`.slice(0, 120));
       return;
     }
@@ -181,6 +201,7 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
     let sockets = this.byUser.get(userId);
     if (!sockets) this.byUser.set(userId, (sockets = new Set()));
     if (sockets.size >= this.config.WS_MAX_CONNECTIONS_PER_USER) {
+      this.closedFor.inc({ reason: 'too_many_connections' });
       socket.close(
         WS_CLOSE.TOO_MANY_CONNECTIONS,
         `too many connections: at most ${this.config.WS_MAX_CONNECTIONS_PER_USER} per user`,
@@ -262,6 +283,7 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
     if (socket.readyState !== socket.OPEN) return false;
     if (notification.seq <= connection.lastSent || !connection.wants(notification)) return true;
     if (socket.bufferedAmount > this.config.WS_MAX_BUFFERED_BYTES) {
+      this.closedFor.inc({ reason: 'slow_consumer' });
       socket.close(
         WS_CLOSE.SLOW_CONSUMER,
         `too slow: more than ${this.config.WS_MAX_BUFFERED_BYTES} bytes unsent; reconnect and resume`,
@@ -270,6 +292,7 @@ export class NotificationSockets implements OnApplicationBootstrap, BeforeApplic
     }
     connection.lastSent = notification.seq;
     socket.send(JSON.stringify(notification));
+    this.sent.inc();
     return true;
   }
 
