@@ -5,6 +5,7 @@ import { apiBench, LOAD_HEAD } from './api.bench.js';
 import { backupsBench } from './backups.bench.js';
 import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
+import { notificationsBench } from './notifications.bench.js';
 import { providersBench } from './providers.bench.js';
 import { printGrid, printTable } from './report.js';
 
@@ -41,6 +42,13 @@ try {
     printTable(
       'Backups (backup-service + gateway as processes; S3 is s3rver in this process)',
       await backupsBench(nc, namespace, infrastructure.env.NATS_URL),
+    );
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
+  if (!only || only === 'notifications') {
+    printTable(
+      'WebSocket notifications (gateway as a process; the sockets and the facts from this process)',
+      await notificationsBench(nc, namespace, infrastructure.env.NATS_URL),
     );
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
