@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
-import type { BackupView, OperationStarted, OperationView } from '@batch/contracts';
+import type { BackupView, Notification, OperationStarted, OperationView } from '@batch/contracts';
 import { createEventStore } from '@batch/event-store';
-import { startPlatform, type Caller, type Platform } from '@batch/testing';
+import {
+  isControl,
+  isNotification,
+  openSocket,
+  startPlatform,
+  type Caller,
+  type Platform,
+} from '@batch/testing';
 import type { OperationEvent } from '../saga/bulk-delete.domain.js';
 import { operationAggregate } from '../saga/operation.aggregate.js';
 import {
@@ -202,9 +209,12 @@ describe('a bulk delete that cannot complete', () => {
     expect(await existing(ids)).toBe(3);
   });
 
-  it('ends failed with "Backup creation failed. Delete operation cancelled." when S3 is down, nothing deleted', async () => {
+  it('ends failed with "Backup creation failed. Delete operation cancelled." when S3 is down, nothing deleted, and says so on /ws', async () => {
     const s3 = await backupOnPrivateS3(platform, 'unreachable-later');
     await s3.stop();
+    const socket = await openSocket(platform.baseUrl, alice.token);
+    socket.send({ type: 'subscribe', topics: ['user'] });
+    await socket.next(isControl('subscribed'));
     const ids = await seedConversations(db, { userId: 'alice', prefix: 's3down', count: 6 });
     const operationId = await bulkDelete({ conversationIds: ids });
     await reaches(operationId, 'failed');
@@ -217,5 +227,25 @@ describe('a bulk delete that cannot complete', () => {
     });
     expect(failed.error).toContain('backup creation failed');
     expect(await existing(ids)).toBe(6);
+
+    const told = await socket.next<Notification>(
+      (message) =>
+        isNotification(message) &&
+        message.type === 'operation.status' &&
+        message.topic === `operation:${operationId}` &&
+        message.payload.status === 'failed',
+    );
+    expect(told.payload).toMatchObject({ message: 'Backup creation failed. Delete operation cancelled.' });
+    const error = await socket.next<Notification>(
+      (message) =>
+        isNotification(message) && message.type === 'error' && message.topic === `operation:${operationId}`,
+    );
+    expect(error.payload).toMatchObject({
+      code: 'ERR_OPERATION_FAILED',
+      category: 'permanent',
+      userMessage: 'Backup creation failed. Delete operation cancelled.',
+      operationId,
+    });
+    socket.close();
   });
 });

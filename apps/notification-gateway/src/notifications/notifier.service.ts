@@ -171,7 +171,8 @@ export class Notifier implements OnApplicationBootstrap, OnApplicationShutdown {
         durable_name: CONSUMER,
         filter_subject: filter,
         ack_policy: AckPolicy.Explicit,
-        ack_wait: 30_000 * NANOS_PER_MS,
+        // A fact is handled in milliseconds: one left unacked by a replica that died goes to the next soon.
+        ack_wait: 5_000 * NANOS_PER_MS,
         max_ack_pending: 1_000,
         // Facts from before the first gateway are not news any more.
         deliver_policy: DeliverPolicy.New,
