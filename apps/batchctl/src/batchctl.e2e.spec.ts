@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import type { ResultLine } from '@batch/client';
 import { startPlatform, type Platform } from '@batch/testing';
+import { restOnlyProxy } from './proxies.spec-helpers.js';
 
 jest.setTimeout(180_000);
 
@@ -22,8 +23,15 @@ let platform: Platform;
 let directory: string;
 let cliEnv: Record<string, string>;
 
+interface Running {
+  child: ReturnType<typeof spawn>;
+  done: Promise<Run>;
+  /** Resolves once stderr contains `text`; rejects if the command ends first. */
+  stderrHas(text: string): Promise<void>;
+}
+
 /** The CLI as a user runs it (`npx batchctl`): its bin launcher, in the user's directory. */
-function startBatchctl(...args: string[]): { child: ReturnType<typeof spawn>; done: Promise<Run> } {
+function startBatchctl(...args: string[]): Running {
   const child = spawn(process.execPath, [launcher, ...args], {
     cwd: directory,
     env: { ...process.env, ...cliEnv },
@@ -36,10 +44,26 @@ function startBatchctl(...args: string[]): { child: ReturnType<typeof spawn>; do
     child.once('error', reject);
     child.once('close', (code) => resolve({ code, ...out }));
   });
-  return { child, done };
+  const stderrHas = (text: string) =>
+    new Promise<void>((resolve, reject) => {
+      const check = () => {
+        if (!out.stderr.includes(text)) return;
+        child.stderr!.off('data', check);
+        resolve();
+      };
+      child.stderr!.on('data', check);
+      check();
+      void done.then((run) =>
+        reject(new Error(`batchctl ended (${run.code}) before printing "${text}":\n${run.stderr}`)),
+      );
+    });
+  return { child, done, stderrHas };
 }
 
 const batchctl = (...args: string[]): Promise<Run> => startBatchctl(...args).done;
+
+const lines = (count: number) =>
+  Array.from({ length: count }, (_, index) => JSON.stringify({ topic: `topic ${index}` }));
 
 beforeAll(async () => {
   platform = await startPlatform();
@@ -83,6 +107,74 @@ describe('batchctl against the gateway, orchestrator and worker', () => {
     // Ids as the file gave them, or its 1-based line number where it gave none.
     const expectedIds = lines.map((_, index) => (index % 2 === 0 ? `item-${index}` : String(index + 1)));
     expect(new Set(results.map((result) => result.item_id))).toEqual(new Set(expectedIds));
+  });
+
+  it('watches a batch live over WebSocket notifications until it completes; an ended batch ends at once', async () => {
+    await writeFile(join(directory, 'live.jsonl'), `${lines(500).join('\n')}\n`);
+    const created = await batchctl('create', 'live.jsonl', '--no-start');
+    const batchId = created.stdout.trim();
+    const watch = startBatchctl('watch', batchId);
+    await watch.stderrHas(`following ${batchId} live over WebSocket notifications`);
+    expect(await batchctl('start', batchId)).toMatchObject({ code: 0 });
+
+    const watched = await watch.done;
+    expect(watched.code).toBe(0);
+    expect(watched.stdout).toMatch(
+      new RegExp(`^batch ${batchId} completed.*: 500 completed, 0 failed of 500;`),
+    );
+    expect(watched.stderr).not.toContain('polling');
+
+    const again = await batchctl('watch', batchId);
+    expect(again).toMatchObject({ code: 0, stdout: watched.stdout, stderr: '' });
+  });
+
+  it("prints a batch's error notifications on stderr and exits 1 when every item failed", async () => {
+    const failing = Array.from({ length: 20 }, (_, index) =>
+      JSON.stringify({ topic: `topic ${index}`, parameters: { simulateError: 'permanent', latencyMs: 50 } }),
+    );
+    await writeFile(join(directory, 'failing.jsonl'), `${failing.join('\n')}\n`);
+    const batchId = (await batchctl('create', 'failing.jsonl', '--no-start')).stdout.trim();
+    const watch = startBatchctl('watch', batchId);
+    await watch.stderrHas('following');
+    expect(await batchctl('start', batchId)).toMatchObject({ code: 0 });
+
+    const watched = await watch.done;
+    expect(watched.code).toBe(1);
+    expect(watched.stdout).toMatch(new RegExp(`^batch ${batchId} failed.*: 0 completed, 20 failed of 20;`));
+    expect(watched.stderr).toMatch(
+      /^\w+ simulated_permanent \(permanent\): .+\[item \d+(, repeated \d+ times?)?\]$/m,
+    );
+  });
+
+  it('falls back to polling, saying so once, when the gateway does not take WebSockets', async () => {
+    const proxy = await restOnlyProxy(platform.baseUrl);
+    try {
+      await writeFile(join(directory, 'polled.jsonl'), `${lines(200).join('\n')}\n`);
+      const batchId = (await batchctl('create', 'polled.jsonl', '--no-start')).stdout.trim();
+      const watch = startBatchctl('watch', batchId, '--url', proxy.baseUrl);
+      await watch.stderrHas('polling every second');
+      expect(await batchctl('start', batchId)).toMatchObject({ code: 0 });
+
+      const watched = await watch.done;
+      expect(watched.code).toBe(0);
+      expect(watched.stdout).toMatch(
+        new RegExp(`^batch ${batchId} completed.*: 200 completed, 0 failed of 200;`),
+      );
+      expect(watched.stderr).toMatch(
+        /^notifications unavailable \(cannot connect: .*404.*\): polling every second\n$/,
+      );
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('polls when told to (--poll), also for create --watch', async () => {
+    await writeFile(join(directory, 'forced.jsonl'), `${lines(100).join('\n')}\n`);
+    const run = await batchctl('create', 'forced.jsonl', '--watch', '--poll');
+    expect(run.code).toBe(0);
+    const [batchId, summary] = run.stdout.trimEnd().split('\n');
+    expect(summary).toMatch(new RegExp(`^batch ${batchId} completed.*: 100 completed, 0 failed of 100;`));
+    expect(run.stderr).not.toContain('following');
   });
 
   it('stops an upload on Ctrl-C, discards the partly uploaded batch and exits 130', async () => {
