@@ -22,6 +22,9 @@ import { notificationStreamsProvider } from './notifications/notification-stream
 import { Notifier } from './notifications/notifier.service.js';
 import { TopicOwners } from './notifications/topic-owners.js';
 import { OrchestratorClient } from './orchestrator/orchestrator.client.js';
+import { webhookSigningProvider } from './webhooks/webhook-secrets.js';
+import { WebhookWorkers } from './webhooks/webhook-workers.service.js';
+import { WebhooksService } from './webhooks/webhooks.service.js';
 
 /** The gateway's features for its settings (parsed once at start); the platform's ports come from the shell. */
 export function gatewayModule(config: GatewayConfig) {
@@ -47,6 +50,9 @@ export function gatewayModule(config: GatewayConfig) {
       NotificationFeed,
       TopicOwners,
       NotificationSockets,
+      webhookSigningProvider(config),
+      WebhooksService,
+      WebhookWorkers,
       // Guards run in this order: who is asking, then how often they ask.
       { provide: APP_GUARD, useClass: AuthGuard },
       { provide: APP_GUARD, useClass: UserThrottlerGuard },

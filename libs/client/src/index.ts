@@ -3,20 +3,42 @@ export type { ClientOptions } from './http.js';
 export { ApiError, isApiError } from './api-error.js';
 export type { LargeBatchOptions } from './large-batch.js';
 export { MAX_REQUEST_BODY_BYTES, type ChunkLimits } from './upload-chunks.js';
+export {
+  connectNotifications,
+  type NotificationHandlers,
+  type NotificationsEnd,
+  type NotificationsOptions,
+  type NotificationsSocket,
+  type NotificationsState,
+  type Reconnecting,
+  type RefusedMessage,
+  type ResyncMessage,
+  type WebSocketConstructor,
+  type WebSocketLike,
+} from './notifications-socket.js';
+export { notificationsUrl } from './notifications-url.js';
+export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect-backoff.js';
 export type {
   ApiErrorCode,
   BatchConfig,
   BatchList,
+  BatchProgressPayload,
   BatchStatus,
+  BatchStatusPayload,
   BatchView,
   CleanupResult,
   ConfigOverrides,
+  ControlMessage,
   CreateBatchBody,
+  ErrorNotificationPayload,
   ItemPage,
   ItemSpec,
   ItemStatus,
   ItemView,
+  Notification,
+  NotificationType,
   RecoverResult,
   ResultLine,
   ResumeBody,
+  Topic,
 } from '@batch/contracts';

@@ -15,3 +15,4 @@ export * from './provider-errors.js';
 export * from './model-prices.js';
 export * from './backup-api.js';
 export * from './notifications.js';
+export * from './webhooks-api.js';

@@ -10,6 +10,7 @@ import { BatchUsage1702000000000 } from './migrations/1702000000000-batch-usage.
 import { ConversationListing1703000000000 } from './migrations/1703000000000-conversation-listing.migration.js';
 import { Backups1704000000000 } from './migrations/1704000000000-backups.migration.js';
 import { ErrorReports1705000000000 } from './migrations/1705000000000-error-reports.migration.js';
+import { Webhooks1706000000000 } from './migrations/1706000000000-webhooks.migration.js';
 
 export interface DataSourceSettings {
   /** postgres://user:password@host:port/database */
@@ -47,6 +48,7 @@ export async function createDataSource(settings: DataSourceSettings): Promise<Da
       ConversationListing1703000000000,
       Backups1704000000000,
       ErrorReports1705000000000,
+      Webhooks1706000000000,
     ],
     logging: settings.logging ?? false,
     poolSize: settings.poolSize,

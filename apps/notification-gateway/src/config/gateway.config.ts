@@ -48,6 +48,27 @@ export const GatewayConfig = baseSettings
     WS_HEARTBEAT_MS: positiveInt.default(30_000),
     /** Open sockets per user at most; one more is closed (4029). */
     WS_MAX_CONNECTIONS_PER_USER: positiveInt.default(100),
+    /**
+     * Signs webhook deliveries: each endpoint's secret is derived from it and the endpoint id. Unset:
+     * derived from AUTH_JWT_SECRET; with neither (JWKS auth), the webhook routes answer 503.
+     */
+    WEBHOOK_SIGNING_KEY: z.string().min(32, 'at least 32 characters').optional(),
+    /** Webhook URLs may resolve to private, loopback and link-local addresses (tests, a closed network). */
+    WEBHOOK_ALLOW_PRIVATE: z.stringbool().default(false),
+    /** One delivery attempt (connect, send, the receiver's status) may take this long. */
+    WEBHOOK_TIMEOUT_MS: positiveInt.default(10_000),
+    /** Waits before each retry of a failed delivery, comma-separated ms; the last repeats. */
+    WEBHOOK_RETRY_DELAYS_MS: z
+      .string()
+      .default('5000,30000,120000,600000,1800000,3600000,7200000,14400000,28800000')
+      .pipe(z.string().regex(/^\d+(,\d+)*$/, 'comma-separated milliseconds, e.g. 5000,30000,120000'))
+      .transform((list) => list.split(',').map(Number)),
+    /** A delivery is retried until this long after its first attempt, then given up. */
+    WEBHOOK_MAX_AGE_MS: positiveInt.default(86_400_000),
+    /** Delivery attempts under way at once in one gateway replica. */
+    WEBHOOK_CONCURRENCY: positiveInt.default(16),
+    /** Webhook endpoints one user may have. */
+    WEBHOOK_MAX_ENDPOINTS_PER_USER: positiveInt.default(25),
   })
   .refine((config) => config.AUTH_JWT_SECRET !== undefined || config.AUTH_JWKS_URL !== undefined, {
     message: 'set AUTH_JWT_SECRET (HS256) or AUTH_JWKS_URL: the gateway verifies every request',

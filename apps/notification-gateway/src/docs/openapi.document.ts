@@ -41,6 +41,12 @@ import {
   SeedRecoverResult,
   SeedStartBody,
   SeedStartResult,
+  CreatedWebhook,
+  CreateWebhookBody,
+  ListWebhookDeliveriesQuery,
+  WebhookDeliveryList,
+  WebhookList,
+  WebhookView,
 } from '@batch/contracts';
 
 type Schema = Record<string, unknown>;
@@ -322,6 +328,49 @@ const ROUTES: Record<string, Record<string, Route>> = {
       answer: OperationView,
       errors: [...onBackup, 409],
       tag: 'backups',
+    },
+  },
+  '/api/v1/webhooks': {
+    post: {
+      summary:
+        'Register a webhook endpoint for some events; the answer carries its signing secret, shown only here. The URL must resolve to public addresses. 503 when the gateway has no signing key (set WEBHOOK_SIGNING_KEY)',
+      body: CreateWebhookBody,
+      ok: 201,
+      answer: CreatedWebhook,
+      errors: [...common, 400, 409, 422],
+      tag: 'webhooks',
+    },
+    get: {
+      summary: "The user's webhook endpoints, newest first (without their secrets)",
+      ok: 200,
+      answer: WebhookList,
+      errors: common,
+      tag: 'webhooks',
+    },
+  },
+  '/api/v1/webhooks/{id}': {
+    get: {
+      summary: 'One webhook endpoint',
+      ok: 200,
+      answer: WebhookView,
+      errors: [...common, 404],
+      tag: 'webhooks',
+    },
+    delete: {
+      summary: 'Delete a webhook endpoint: nothing more is delivered to it, its attempts are forgotten',
+      ok: 204,
+      errors: [...common, 404],
+      tag: 'webhooks',
+    },
+  },
+  '/api/v1/webhooks/{id}/deliveries': {
+    get: {
+      summary: "Every attempt of the endpoint's deliveries, newest first: status or error, duration, outcome",
+      query: ListWebhookDeliveriesQuery,
+      ok: 200,
+      answer: WebhookDeliveryList,
+      errors: [...common, 404, 422],
+      tag: 'webhooks',
     },
   },
   '/api/backup/create': {
