@@ -212,7 +212,8 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
       const work = decodeWork(message);
       if (!work) {
         logger.error({ subject: message.subject, seq: message.seq }, 'malformed work message dropped');
-        return void message.term('malformed work message');
+        // No reason: NATS 2.9 does not know a term with one and delivers the message again.
+        return void message.term();
       }
       logger.debug(
         {
