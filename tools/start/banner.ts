@@ -39,7 +39,12 @@ export function banner(facts: BannerFacts): string {
   const rows: [string, string][] = [
     ['API', `${facts.apiUrl}${gatewayNote(facts)}`],
     ['API docs', `${facts.apiUrl}/api/docs`],
-    ['console', facts.consoleBuilt ? `${facts.apiUrl}/` : 'not built yet (apps/console)'],
+    [
+      'console',
+      facts.consoleBuilt
+        ? `${facts.apiUrl}/${facts.token ? `#token=${facts.token.token} (signs you in)` : ''}`
+        : 'not built (apps/console)',
+    ],
     ['services', facts.running.map((service) => `${service.name} (pid ${service.pid})`).join(', ')],
     ...facts.notBuilt.map(({ name, main }): [string, string] => [name, `not built yet (${main})`]),
     ['NATS', `${nats.url} (${origin(nats)})`],

@@ -4,7 +4,8 @@ import { banner } from './banner.js';
 import { authSecret, signDevToken } from './dev-token.js';
 import { startInfrastructure, type Owned } from './infrastructure.js';
 import { migrate } from './migrations.js';
-import { CONSOLE_BUILD, isBuilt, SERVICES, serviceProcess } from './services.js';
+import { buildConsoleIfMissing } from './console-build.js';
+import { isBuilt, SERVICES, serviceProcess } from './services.js';
 import { loadStartConfig, type StartConfig } from './start.config.js';
 import { duration, supervise, type SupervisedProcess, type SupervisorOptions } from './supervisor.js';
 
@@ -39,6 +40,8 @@ const services: SupervisedProcess[] = [];
 
 async function start(): Promise<void> {
   await mkdir(config.DATA_DIR, { recursive: true });
+  // Built beside the servers' start: the gateway serves it only if it is there when it starts.
+  const consoleBuilt = buildConsoleIfMissing(say);
   const infrastructure = await startInfrastructure({
     config,
     supervisor,
@@ -64,6 +67,7 @@ async function start(): Promise<void> {
   };
   const selected = SERVICES.filter((service) => config.SERVICES.includes(service.name));
   const notBuilt = selected.filter((service) => !isBuilt(service.main));
+  await consoleBuilt;
   for (const service of selected.filter((candidate) => isBuilt(candidate.main))) {
     say(`starting ${service.name} (${service.main})`);
     const supervised = supervise(serviceProcess(service, env), supervisor);
@@ -81,7 +85,7 @@ async function start(): Promise<void> {
   print(
     banner({
       apiUrl: `http://localhost:${config.GATEWAY_PORT}`,
-      consoleBuilt: isBuilt(CONSOLE_BUILD),
+      consoleBuilt: await consoleBuilt,
       running: services.map((service) => ({ name: service.name, pid: service.pid() })),
       notBuilt,
       infrastructure,

@@ -20,9 +20,6 @@ export const SERVICES = [
 export type ServiceName = (typeof SERVICES)[number]['name'];
 export type Service = (typeof SERVICES)[number];
 
-/** The web console is static files the gateway serves at `/`, once built. */
-export const CONSOLE_BUILD = 'apps/console/dist/index.html';
-
 export const isBuilt = (path: string): boolean => existsSync(join(repositoryRoot, path));
 
 /** Runs a service from its TypeScript sources, as `npm run orchestrator` does. */

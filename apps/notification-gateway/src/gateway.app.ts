@@ -17,6 +17,7 @@ import {
   SMALL_BODY_BYTES,
 } from './http/request-bodies.js';
 import { requestMetrics } from './http/request-metrics.middleware.js';
+import { serveConsole } from './http/console-files.js';
 
 /**
  * The gateway's HTTP application: request metrics, the token checked before any body is read, item
@@ -37,6 +38,8 @@ export async function createGatewayApp(
   app.useBodyParser('raw', { type: carriesItems, limit: config.MAX_BODY_BYTES });
   app.useBodyParser('json', { type: isJson, limit: SMALL_BODY_BYTES });
   answerClientErrors(app.getHttpServer());
+  if (!serveConsole(app, config.CONSOLE_DIR))
+    logger.info({ dir: config.CONSOLE_DIR }, 'the console is not built: `npm run build:console` makes it');
   SwaggerModule.setup('api/docs', app, openApiDocument() as unknown as OpenAPIObject, {
     jsonDocumentUrl: 'api/docs-json',
     customSiteTitle: 'Batch platform API',

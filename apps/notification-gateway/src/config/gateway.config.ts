@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { baseSettings, port, positiveInt } from '@batch/platform';
+import { DEFAULT_CONSOLE_DIR } from '../http/console-files.js';
 
 /** Every setting of the gateway, from the environment, with its default (listed in the README). */
 export const GatewayConfig = baseSettings
@@ -28,6 +29,8 @@ export const GatewayConfig = baseSettings
     MAX_RESTORE_BYTES: positiveInt.default(4 * 1024 * 1024 * 1024),
     /** A download link (`POST /api/v1/backups/:id/download-link`) opens once, within this. */
     DOWNLOAD_LINK_TTL_MS: positiveInt.default(300_000),
+    /** The web console's built files, served at `/` when there (`npm run build:console` makes them). */
+    CONSOLE_DIR: z.string().default(DEFAULT_CONSOLE_DIR),
     /** Replicas of the streams the gateway creates (notifications; facts when it starts first): 3 on a NATS cluster. */
     EVENTS_REPLICAS: positiveInt.default(1),
     /** Notifications are kept this long (a client resuming from an older one gets `resync`). */

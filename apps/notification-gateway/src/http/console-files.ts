@@ -1,0 +1,39 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import type { NextFunction, Request, Response } from 'express';
+
+/** The console's build, beside the gateway's sources in this repository (CONSOLE_DIR elsewhere). */
+export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist', import.meta.url));
+
+/** Paths that are the API's (or the console's files), never a page: a browser asking gets what is there. */
+const API_PATHS = /^\/(api|ws|batch|healthz|readyz|metrics|assets)(\/|$)/;
+
+/**
+ * Serves the web console's static files at `/` (no token: the files hold none), and its
+ * index.html for any other page a browser opens (the console routes in the page), when it is built.
+ * Hashed assets are cached for a year; index.html is checked every time, so a new build shows.
+ */
+export function serveConsole(app: NestExpressApplication, dir: string): boolean {
+  const index = join(dir, 'index.html');
+  if (!existsSync(index)) return false;
+  app.useStaticAssets(dir, {
+    index: 'index.html',
+    setHeaders: (response, path) =>
+      response.setHeader(
+        'Cache-Control',
+        path.startsWith(join(dir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
+      ),
+  });
+  app.use((request: Request, response: Response, next: NextFunction) => {
+    const page =
+      (request.method === 'GET' || request.method === 'HEAD') &&
+      !API_PATHS.test(request.path) &&
+      (request.headers.accept ?? '').includes('text/html');
+    if (!page) return next();
+    response.setHeader('Cache-Control', 'no-cache');
+    response.sendFile(index);
+  });
+  return true;
+}
