@@ -127,20 +127,26 @@ const untilCompleted = (follower: Follower, total: number) =>
   });
 
 /**
- * A token that holds every connection after the first until `release` is set and resolves: the
- * test decides when the client may reconnect, so the gap it must resume over is never empty.
+ * A token for the client under test that holds its reconnection until `reference` has a
+ * notification the tested client had not received when it lost its connection: the test decides
+ * when it may come back, so the gap it must resume over is never empty.
  */
-function heldToken() {
-  const gate: { release?: Promise<void> } = {};
+function heldReconnect(reference: Follower) {
+  const held = { tested: undefined as Follower | undefined, heardAtLoss: 0 };
   let connections = 0;
-  return {
-    gate,
-    token: async () => {
-      connections += 1;
-      if (connections > 1) await gate.release;
-      return caller.token;
-    },
+  const token = async () => {
+    connections += 1;
+    if (connections > 1) {
+      // Asked after the lost connection's close: what it delivered is all in.
+      held.heardAtLoss = held.tested!.notifications.length;
+      await reference.until(
+        'a notification sent while away',
+        () => reference.notifications.length > held.heardAtLoss,
+      );
+    }
+    return caller.token;
   };
+  return { held, token };
 }
 
 const expectIncreasing = (seqs: number[]) =>
@@ -176,19 +182,14 @@ describe('the notifications client against the gateway', () => {
     const batchId = await pendingBatch(total);
     const topic = `batch:${batchId}`;
     const proxy = await cuttableProxy(platform.baseUrl);
-    const { gate, token } = heldToken();
     const reference = follow({ baseUrl: platform.baseUrl, token: caller.token, topics: [topic] });
-    const cut = follow({ baseUrl: proxy.baseUrl, token, topics: [topic] });
+    const { held, token } = heldReconnect(reference);
+    const cut = (held.tested = follow({ baseUrl: proxy.baseUrl, token, topics: [topic] }));
     try {
       await Promise.all([subscribedTo(reference, topic), subscribedTo(cut, topic)]);
       await start(batchId);
       await cut.until('a first progress', () => progressOf(cut).length > 0);
 
-      const heard = cut.notifications.length;
-      gate.release = reference.until(
-        'a notification sent while cut off',
-        () => reference.notifications.length > heard,
-      );
       proxy.cut();
 
       await Promise.all([untilCompleted(reference, total), untilCompleted(cut, total)]);
@@ -196,7 +197,7 @@ describe('the notifications client against the gateway', () => {
       expect(proxy.connections).toBe(2);
       // What was sent while it was cut off came as the replay of its resume.
       const resumed = cut.controls.find((message) => message.type === 'resumed');
-      expect(resumed).toMatchObject({ fromSeq: seqsOf(cut)[heard - 1] });
+      expect(resumed).toMatchObject({ fromSeq: seqsOf(cut)[held.heardAtLoss - 1] });
       expect(resumed?.type === 'resumed' && resumed.replayed).toBeGreaterThanOrEqual(1);
       expect(seqsOf(cut)).toEqual(seqsOf(reference));
       expectIncreasing(seqsOf(cut));
@@ -212,19 +213,18 @@ describe('the notifications client against the gateway', () => {
     const batchId = await pendingBatch(total);
     const topic = `batch:${batchId}`;
     const replica = await platform.gateway();
-    const { gate, token } = heldToken();
     const reference = follow({ baseUrl: platform.baseUrl, token: caller.token, topics: [topic] });
-    const moving = follow({ baseUrl: [replica.baseUrl, platform.baseUrl], token, topics: [topic] });
+    const { held, token } = heldReconnect(reference);
+    const moving = (held.tested = follow({
+      baseUrl: [replica.baseUrl, platform.baseUrl],
+      token,
+      topics: [topic],
+    }));
     try {
       await Promise.all([subscribedTo(reference, topic), subscribedTo(moving, topic)]);
       await start(batchId);
       await moving.until('a first progress', () => progressOf(moving).length > 0);
 
-      const heard = moving.notifications.length;
-      gate.release = reference.until(
-        'a notification sent while moving',
-        () => reference.notifications.length > heard,
-      );
       await replica.process.stop();
 
       await Promise.all([untilCompleted(reference, total), untilCompleted(moving, total)]);
@@ -235,7 +235,7 @@ describe('the notifications client against the gateway', () => {
       expect(moving.reconnects).toMatchObject([{ attempt: 1, wasOpen: true }]);
       expect([1001, 1006]).toContain(moving.reconnects[0].code);
       const resumed = moving.controls.find((message) => message.type === 'resumed');
-      expect(resumed).toMatchObject({ fromSeq: seqsOf(moving)[heard - 1] });
+      expect(resumed).toMatchObject({ fromSeq: seqsOf(moving)[held.heardAtLoss - 1] });
       expect(resumed?.type === 'resumed' && resumed.replayed).toBeGreaterThanOrEqual(1);
       expect(seqsOf(moving)).toEqual(seqsOf(reference));
       expectIncreasing(seqsOf(moving));
