@@ -62,13 +62,17 @@ export function reportError(error: unknown, { title, retry }: ReportOptions = {}
       // It waits for its Retry rather than vanishing in 5 s.
       ...(retry ? { persistent: true } : {}),
     });
-  if (error.status === 422)
+  if (error.status === 422) {
+    const fields = fieldIssuesOf(error.details);
     return void showToast({
       kind: 'permanent',
       title: 'Validation Error',
-      message: title ? `${title}: ${error.message}` : error.message,
-      fields: fieldIssuesOf(error.details),
+      // With the fields listed, the message would only repeat them.
+      message:
+        fields.length > 0 ? `${title ?? 'The request was refused'}: check these fields.` : error.message,
+      fields,
     });
+  }
   if (error.status === 429)
     return void showToast({
       kind: 'action',

@@ -20,7 +20,7 @@ export function App() {
     <SessionProvider>
       <Console />
       {/* Toasts stack without overlapping (expanded), newest on top; announced politely by sonner's live region. */}
-      <Toaster position="bottom-right" expand visibleToasts={6} gap={10} containerAriaLabel="Notifications" />
+      <Toaster position="bottom-right" expand visibleToasts={4} gap={10} containerAriaLabel="Notifications" />
     </SessionProvider>
   );
 }

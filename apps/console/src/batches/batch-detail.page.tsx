@@ -21,6 +21,7 @@ import { FailedItems } from './failed-items';
 import { useLiveBatch, withLive, type ShownBatch } from './live-batches';
 import { ProgressBar, StatusBadge } from './progress-bar';
 import { NO_RESUME_SETTINGS, overridesOf, ResumeSettings } from './resume-settings';
+import { useFocusReturn } from '../ui/use-focus-return';
 
 export function BatchDetailPage({ batchId }: { batchId: string }) {
   const { client } = useApi();
@@ -288,6 +289,7 @@ function ResumeWithSettingsDialog({
   onResume: (overrides: ReturnType<typeof overridesOf>, retryFailed: boolean) => void;
 }) {
   const [settings, setSettings] = useState(NO_RESUME_SETTINGS);
+  const returnFocus = useFocusReturn(open);
   const resume = (retryFailed: boolean) => {
     onOpenChange(false);
     onResume(overridesOf(settings), retryFailed);
@@ -296,7 +298,7 @@ function ResumeWithSettingsDialog({
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog-content">
+        <Dialog.Content className="dialog-content" onCloseAutoFocus={returnFocus}>
           <Dialog.Title className="dialog-title">Resume {batch.name || batch.batch_id}</Dialog.Title>
           <Dialog.Description className="dialog-description">
             Pending items go on; completed ones are never generated again and failed ones stay failed unless

@@ -1,5 +1,6 @@
 import * as Dialog from '@radix-ui/react-dialog';
 import type { ReactNode } from 'react';
+import { useFocusReturn } from '../ui/use-focus-return';
 
 /** A yes/no question before something that cannot be undone (cancel, discard). */
 export function ConfirmDialog({
@@ -19,11 +20,12 @@ export function ConfirmDialog({
   onConfirm: () => void;
   danger?: boolean;
 }) {
+  const returnFocus = useFocusReturn(open);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog-content">
+        <Dialog.Content className="dialog-content" onCloseAutoFocus={returnFocus}>
           <Dialog.Title className="dialog-title">{title}</Dialog.Title>
           <Dialog.Description className="dialog-description">{children}</Dialog.Description>
           <div className="dialog-footer">

@@ -10,6 +10,7 @@ import { useLiveBatch, withLive } from './live-batches';
 import { ProgressBar, StatusBadge } from './progress-bar';
 import { batchesToOffer, rememberClosed, rememberHandled } from './resume-memory';
 import { NO_RESUME_SETTINGS, overridesOf, ResumeSettings } from './resume-settings';
+import { useFocusReturn } from '../ui/use-focus-return';
 
 /**
  * On load (seeds 000/001/004): the user's incomplete batches, to resume (paused), start (pending)
@@ -55,11 +56,12 @@ export function ResumeDialog({
   onClose: () => void;
 }) {
   const count = batches.length;
+  const returnFocus = useFocusReturn(true);
   return (
     <Dialog.Root open onOpenChange={(open) => !open && onClose()}>
       <Dialog.Portal>
         <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog-content dialog-wide">
+        <Dialog.Content className="dialog-content dialog-wide" onCloseAutoFocus={returnFocus}>
           <div className="dialog-header">
             <Dialog.Title className="dialog-title">Incomplete Batch Detected</Dialog.Title>
             <Dialog.Close className="icon-button" aria-label="Close">

@@ -35,6 +35,11 @@ async function createBatch(user: string, body: Record<string, unknown>): Promise
   return created.body;
 }
 
+const ended = (batchId: string) => () =>
+  harness.platform.watcher.events.some(
+    (event) => event.batchId === batchId && (event.type === 'BatchCompleted' || event.type === 'BatchFailed'),
+  );
+
 const completedCount = (batchId: string) =>
   harness.platform.watcher.events.filter(
     (event) => event.batchId === batchId && event.type === 'ItemCompleted',
@@ -228,7 +233,6 @@ describe('the resume dialog', () => {
     await dialog.waitFor({ state: 'hidden' });
     await page.getByRole('row').filter({ hasText: 'Onboarding emails' }).waitFor();
     expect(await page.getByRole('row').filter({ hasText: 'Support tickets' }).count()).toBe(0);
-    await screenshot(page, 'batch-list');
 
     // Reloaded: the discarded batch is gone, and the one put off ("Not now") is not offered again in this tab.
     await page.reload();
@@ -236,5 +240,72 @@ describe('the resume dialog', () => {
     expect((await caller.call<BatchView>('GET', `/api/v1/batches/${pending.batch_id}`)).body.status).toBe(
       'pending',
     );
+  });
+});
+
+describe('the batch list', () => {
+  it('shows every batch with its status and a live bar, and filters them by status', async () => {
+    const user = 'e2e-list';
+    const done = await createBatch(user, { name: 'Product descriptions', items: topics(8, 'product') });
+    const partly = await createBatch(user, {
+      name: 'Customer replies',
+      items: [...topics(2, 'unanswerable', { simulateError: 'permanent' }), ...topics(10, 'reply')],
+    });
+    await harness.platform.watcher.until(ended(done.batch_id));
+    await harness.platform.watcher.until(ended(partly.batch_id));
+    const paused = await createBatch(user, {
+      name: 'Support tickets',
+      items: topics(30, 'ticket'),
+      config: { provider: 'template', latencyMs: 300 },
+    });
+    await harness.platform.watcher.until(() => completedCount(paused.batch_id) >= 6);
+    const caller = await harness.platform.as(user);
+    expect((await caller.call('POST', `/api/v1/batches/${paused.batch_id}/pause`)).status).toBe(200);
+    await createBatch(user, { name: 'Onboarding emails', items: topics(12, 'onboarding'), autoStart: false });
+    const running = await createBatch(user, {
+      name: 'FAQ answers',
+      items: topics(60, 'faq'),
+      config: { provider: 'template', latencyMs: 1000 },
+    });
+
+    const { page } = await harness.signIn(user, '/batches');
+    const dialog = page.getByRole('dialog', { name: 'Incomplete Batch Detected' });
+    await dialog.getByText('You have 3 incomplete batches that can be resumed.').waitFor();
+    await dialog.getByRole('button', { name: 'Not now' }).click();
+    await dialog.waitFor({ state: 'hidden' });
+
+    const rows = page.getByRole('table').getByRole('row');
+    // Newest first: the header, then the five batches.
+    await rows.nth(5).waitFor();
+    expect(await rows.locator('th[scope=row]').allTextContents()).toEqual([
+      'FAQ answers',
+      'Onboarding emails',
+      'Support tickets',
+      'Customer replies',
+      'Product descriptions',
+    ]);
+    const runningBar = rows.filter({ hasText: 'FAQ answers' }).getByRole('progressbar');
+    const before = Number(await runningBar.getAttribute('aria-valuenow'));
+    expect(before).toBeLessThan(100);
+    await runningBar.and(page.locator(`:not([aria-valuenow="${before}"])`)).waitFor();
+    await rows
+      .filter({ hasText: 'Customer replies' })
+      .getByRole('cell', { name: '2', exact: true })
+      .waitFor();
+    await screenshot(page, 'batch-list');
+    await expectAccessible(page, 'batch list (five batches)');
+
+    const filter = page.getByLabel('Status', { exact: true });
+    await filter.selectOption('paused');
+    // The previous page stays shown until the filtered one is read.
+    await rows.filter({ hasText: 'FAQ answers' }).waitFor({ state: 'detached' });
+    expect(await rows.locator('th[scope=row]').allTextContents()).toEqual(['Support tickets']);
+    await filter.selectOption('completed');
+    await rows.filter({ hasText: 'Support tickets' }).waitFor({ state: 'detached' });
+    expect(await rows.locator('th[scope=row]').allTextContents()).toEqual([
+      'Customer replies',
+      'Product descriptions',
+    ]);
+    expect(running.total_items).toBe(60);
   });
 });

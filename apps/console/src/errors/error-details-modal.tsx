@@ -6,6 +6,7 @@ import { copyText } from './copy-text';
 import { copyPayloadOf, reportBodyOf, reportMailto } from './error-report';
 import { sanitizedJson, sanitizeText } from './sanitize';
 import { filterTechnical, splitMatches, type TechnicalBlock } from './technical-search';
+import { useFocusReturn } from '../ui/use-focus-return';
 
 export const COPIED_FOR_MS = 2000;
 
@@ -32,11 +33,16 @@ export function ErrorDetailsModal({
   reportEmail,
   batchLink,
 }: ErrorDetailsModalProps) {
+  const returnFocus = useFocusReturn(open);
   return (
     <Dialog.Root open={open} onOpenChange={onOpenChange}>
       <Dialog.Portal>
         <Dialog.Overlay className="dialog-overlay" />
-        <Dialog.Content className="dialog-content dialog-wide" aria-describedby="error-details-description">
+        <Dialog.Content
+          className="dialog-content dialog-wide"
+          aria-describedby="error-details-description"
+          onCloseAutoFocus={returnFocus}
+        >
           <div className="dialog-header">
             <Dialog.Title className="dialog-title">Error Details</Dialog.Title>
             <Dialog.Close className="icon-button" aria-label="Close">

@@ -17,7 +17,7 @@ export function toastOfNotification(
 ): ToastSpec | null {
   switch (notification.type) {
     case 'error':
-      return toastOfError(notification.payload, actions);
+      return toastOfError(notification.payload, notification.topic, actions);
     case 'batch.status': {
       const { batch_id, status, processed_count, failed_count, reason } = notification.payload;
       if (status === 'completed')
@@ -47,7 +47,11 @@ export function toastOfNotification(
   }
 }
 
-function toastOfError(error: ErrorNotificationPayload, actions: NotificationToastActions): ToastSpec {
+function toastOfError(
+  error: ErrorNotificationPayload,
+  topic: string,
+  actions: NotificationToastActions,
+): ToastSpec {
   const common = {
     dedupKey: error.dedupKey,
     occurrences: error.repeatCount > 0 ? error.repeatCount : 1,
@@ -55,7 +59,7 @@ function toastOfError(error: ErrorNotificationPayload, actions: NotificationToas
     onViewDetails: () => actions.viewDetails(error.errorId),
   };
   if (error.category === 'action_required') {
-    const batchId = error.batchId;
+    const batchId = error.batchId ?? (topic.startsWith('batch:') ? topic.slice('batch:'.length) : undefined);
     if (error.retryAfterSeconds !== undefined)
       return {
         ...common,
