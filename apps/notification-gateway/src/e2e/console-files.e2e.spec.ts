@@ -6,6 +6,7 @@ import { startPlatform, type Platform } from '@batch/testing';
 
 let platform: Platform;
 let dir: string;
+let empty: string;
 let baseUrl: string;
 
 beforeAll(async () => {
@@ -13,12 +14,14 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title><div id="root"></div>');
   writeFileSync(join(dir, 'assets', 'app-1a2b3c.js'), 'console.log("app")');
-  platform = await startPlatform();
+  empty = mkdtempSync(join(tmpdir(), 'no-console-'));
+  platform = await startPlatform({}, { CONSOLE_DIR: empty });
   ({ baseUrl } = await platform.gateway({ CONSOLE_DIR: dir }));
 }, 120_000);
 afterAll(async () => {
   await platform?.close();
   rmSync(dir, { recursive: true, force: true });
+  rmSync(empty, { recursive: true, force: true });
 });
 
 const html = { accept: 'text/html,application/xhtml+xml' };

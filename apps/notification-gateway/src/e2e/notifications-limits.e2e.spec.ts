@@ -81,8 +81,11 @@ describe('/ws limits', () => {
     const growth = peakRss(limited.pid) - rssBefore;
     slow.resumeReading();
     const closed = await slow.closed;
-    expect(closed.code).toBe(WS_CLOSE.SLOW_CONSUMER);
-    expect(closed.reason).toMatch(/resume/);
+    // The close frame waits behind what was buffered; a gateway that waited long for the stalled
+    // client's answer drops the connection, and the client sees 1006 instead.
+    expect([WS_CLOSE.SLOW_CONSUMER, 1006]).toContain(closed.code);
+    const metrics = await (await fetch(`${limited.baseUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^ws_closed_by_server_total\{reason="slow_consumer"\} 1$/m);
     expect(slow.notifications().length).toBeLessThan(count / 2);
     // 100 MB went through; what the stalled socket was not sent was never held.
     expect(growth).toBeLessThan((count * bytes) / 2);

@@ -169,8 +169,8 @@ describe('/ws: a batch live', () => {
     const times = socket.messages
       .filter(ofType('batch.progress', batchId))
       .map((message) => Date.parse(message.at));
-    const gaps = times.slice(1).map((at, index) => at - times[index]!);
-    expect(Math.min(...gaps)).toBeGreaterThanOrEqual(PROGRESS_INTERVAL_MS * 0.8);
+    // One per interval on average (a late tick may come closer to the next one).
+    expect(times.length).toBeLessThanOrEqual((times.at(-1)! - times[0]!) / PROGRESS_INTERVAL_MS + 2);
     // Counts only grow while it runs, and a running batch tells its rate.
     const settled = progress.map((payload) => payload.processed_count + payload.failed_count);
     expect(settled).toEqual([...settled].sort((a, b) => a - b));

@@ -55,6 +55,15 @@ interface ToldError {
   summaries: number;
 }
 
+/** The last status change of a batch the notifier made, as NOTIFIER_STATE keeps it, with its revision there. */
+interface StatusState {
+  status: string;
+  previous: string | null;
+  /** Its notification is stored: false between the change's write and its telling. */
+  told: boolean;
+  revision: number;
+}
+
 /** A hash for ids that must come out the same when a fact is translated again after a restart. */
 const stableId = (prefix: string, source: string) =>
   `${prefix}-${createHash('sha256').update(source).digest('hex').slice(0, 24)}`;
@@ -76,7 +85,7 @@ export class Notifier implements OnApplicationBootstrap, OnApplicationShutdown {
   private running: { messages: ConsumerMessages[]; done: Promise<void> } | undefined;
   private holding = false;
   private readonly replicaId = `gateway-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
-  private readonly statuses = new Map<string, string>();
+  private readonly statuses = new Map<string, StatusState>();
   private readonly versions = new Map<string, number>();
   private readonly meters = new Map<string, RateMeter>();
   private readonly errors: DedupWindows<ToldError>;
@@ -108,7 +117,7 @@ export class Notifier implements OnApplicationBootstrap, OnApplicationShutdown {
       replicas: config.EVENTS_REPLICAS,
     });
     this.states = await kvm.create(names.notifierStateBucket, {
-      ttl: 7 * 86_400_000,
+      ttl: 30 * 86_400_000,
       replicas: config.EVENTS_REPLICAS,
     });
     this.lease = kvLease(leases, this.replicaId);
@@ -138,8 +147,12 @@ export class Notifier implements OnApplicationBootstrap, OnApplicationShutdown {
       this.logger.warn({ err: error }, 'the notifier lease could not be renewed');
       this.holding = false;
     }
-    if (this.holding && !this.running) await this.startTranslating();
-    else if (!this.holding && this.running) await this.stopTranslating();
+    if (this.holding && !this.running) {
+      // What another replica did while this one did not hold the lease is in the buckets, not here.
+      this.statuses.clear();
+      this.versions.clear();
+      await this.startTranslating();
+    } else if (!this.holding && this.running) await this.stopTranslating();
   }
 
   private async startTranslating(): Promise<void> {
@@ -226,19 +239,52 @@ export class Notifier implements OnApplicationBootstrap, OnApplicationShutdown {
     let meter = this.meters.get(batchId);
     if (!meter) this.remember(this.meters, batchId, (meter = new RateMeter()));
     const rate = meter.add(Date.parse(fact.at), fact.completed + fact.failed);
-    const previous = await this.statusOf(batchId);
-    await this.publishAll(source, redact(translateProgress(fact, previous, rate)));
-    if (previous !== fact.status) {
-      await this.states.put(batchId, fact.status);
-      this.remember(this.statuses, batchId, fact.status);
+    const change = await this.statusChange(batchId, fact.status);
+    const [progress, status] = redact(translateProgress(fact, change, rate));
+    await publishNotification(this.js, this.names, progress!, `${source}:0`);
+    if (!change || !status) return;
+    await publishNotification(this.js, this.names, status, `status:${batchId}:${change.revision}`);
+    await this.markTold(batchId, change);
+  }
+
+  /**
+   * The status change a progress fact brings, if any, written before it is told: to NOTIFIER_STATE
+   * with compare-and-set, then told under a message id of that revision, then marked told. A
+   * notifier that stops in between leaves it unmarked, and the next one tells it again under the
+   * same id, which the stream drops if the first was stored: each change is told once.
+   */
+  private async statusChange(batchId: string, status: string): Promise<StatusState | undefined> {
+    try {
+      const known = this.statuses.get(batchId) ?? (await this.readStatus(batchId));
+      if (known?.status === status) return known.told ? undefined : known;
+      const change = { status, previous: known?.status ?? null, told: false };
+      const revision = known
+        ? await this.states.update(batchId, JSON.stringify(change), known.revision)
+        : await this.states.create(batchId, JSON.stringify(change));
+      const state = { ...change, revision };
+      this.remember(this.statuses, batchId, state);
+      return state;
+    } catch (error) {
+      // Another notifier wrote meanwhile: the fact comes again and reads the state afresh.
+      this.statuses.delete(batchId);
+      throw error;
     }
   }
 
-  private async statusOf(batchId: string): Promise<string | undefined> {
-    const known = this.statuses.get(batchId);
-    if (known !== undefined) return known;
+  private async markTold(batchId: string, change: StatusState): Promise<void> {
+    const { status, previous } = change;
+    const revision = await this.states.update(
+      batchId,
+      JSON.stringify({ status, previous, told: true }),
+      change.revision,
+    );
+    this.remember(this.statuses, batchId, { status, previous, told: true, revision });
+  }
+
+  private async readStatus(batchId: string): Promise<StatusState | undefined> {
     const entry = await this.states.get(batchId);
-    return entry?.operation === 'PUT' ? entry.string() : undefined;
+    if (entry?.operation !== 'PUT') return undefined;
+    return { ...entry.json<Omit<StatusState, 'revision'>>(), revision: entry.revision };
   }
 
   private remember<T>(map: Map<string, T>, key: string, value: T): void {

@@ -84,10 +84,10 @@ const round = (value: number, digits: number) => Math.round(value * 10 ** digits
 
 const ENDED_BATCH = new Set(['completed', 'failed', 'cancelled', 'discarded']);
 
-/** A batch's progress fact: a `batch.progress`, and a `batch.status` when its status changed since `previous`. */
+/** A batch's progress fact: a `batch.progress`, and a `batch.status` when it brings a status `change`. */
 export function translateProgress(
   fact: BatchProgressFact,
-  previousStatus: string | undefined,
+  change: { previous: string | null } | undefined,
   itemsPerSecond: number,
 ): StoredNotification[] {
   const topic = `batch:${fact.batchId}`;
@@ -111,13 +111,13 @@ export function translateProgress(
       payload: { ...counts, items_per_second: round(rate, 1), eta_seconds: eta },
     },
   ];
-  if (previousStatus !== fact.status)
+  if (change)
     notifications.push({
       ...base,
       type: 'batch.status',
       payload: {
         ...counts,
-        previous_status: previousStatus ?? null,
+        previous_status: change.previous,
         reason: fact.status === 'paused' || fact.status === 'failed' ? fact.pauseReason : null,
       },
     });

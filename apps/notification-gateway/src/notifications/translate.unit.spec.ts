@@ -26,7 +26,7 @@ const progress = (over: Partial<BatchProgressFact> = {}): BatchProgressFact => (
 
 describe('translateProgress', () => {
   it('gives progress with percent, rate and eta, and a status message only when the status changed', () => {
-    const [message, ...rest] = translateProgress(progress(), 'running', 25);
+    const [message, ...rest] = translateProgress(progress(), undefined, 25);
     expect(rest).toEqual([]);
     expect(message).toMatchObject({
       userId: 'u1',
@@ -43,7 +43,7 @@ describe('translateProgress', () => {
     });
     const changed = translateProgress(
       progress({ status: 'paused', pauseReason: 'provider_auth_failed' }),
-      'running',
+      { previous: 'running' },
       0,
     );
     expect(changed[1]).toMatchObject({
@@ -56,7 +56,7 @@ describe('translateProgress', () => {
   it('tells an ended batch with no rate and nothing left', () => {
     const [message] = translateProgress(
       progress({ status: 'completed', completed: 90, pending: 0 }),
-      'completed',
+      undefined,
       300,
     );
     expect(message!.payload).toMatchObject({ progress_percent: 100, items_per_second: 0, eta_seconds: 0 });
