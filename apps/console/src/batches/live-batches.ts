@@ -92,5 +92,6 @@ export function withLive(view: BatchView, live: LiveBatch | undefined): ShownBat
     pending_count: live.pending_count,
     progress_percent: live.progress_percent,
     pause_reason: live.status === 'paused' && live.reason ? live.reason : view.pause_reason,
+    last_checkpoint_at: live.at,
   };
 }
