@@ -177,7 +177,12 @@ describe('the resume dialog', () => {
     await dialog.waitFor();
     await dialog.getByText('You have 1 incomplete batch that can be resumed.').waitFor();
     const card = dialog.getByRole('region', { name: 'Paused then resumed' });
-    await card.getByText(`${Math.round(paused.body.progress_percent)}% complete`).waitFor();
+    // Items in flight at the pause still settle, so the share may have grown since.
+    const complete = await card.getByText(/^\d+% complete$/).textContent();
+    expect(Number.parseInt(complete ?? '', 10)).toBeGreaterThanOrEqual(
+      Math.floor(paused.body.progress_percent),
+    );
+    expect(Number.parseInt(complete ?? '', 10)).toBeLessThan(100);
     await card.getByText('Last updated:').waitFor();
     await expectAccessible(page, 'resume dialog (one paused batch)');
     await card.getByRole('button', { name: 'Resume Batch' }).click();

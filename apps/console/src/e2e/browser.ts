@@ -93,6 +93,11 @@ export async function startConsole(
       return { ...(await open(`${path}#token=${token}`)), token };
     },
     async close() {
+      const minor = axeFindings.flatMap(({ where, violations }) =>
+        violations.map((violation) => `${where}: ${violation.id} (${violation.impact}) ${violation.targets.join(', ')}`),
+      );
+      // Not failures, but worth fixing: said once per file.
+      if (minor.length > 0) console.warn(`axe, minor and moderate findings:\n${minor.join('\n')}`);
       await Promise.all(contexts.map((context) => context.close().catch(() => undefined)));
       await browser.close();
       await platform.close();

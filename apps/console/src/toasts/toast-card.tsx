@@ -16,7 +16,7 @@ const ICONS = {
   warning: '!',
   temporary: '!',
   permanent: '×',
-  action: '⏱',
+  action: '!',
 } as const;
 
 /** The body of every console toast: title, message, details and its buttons. */
