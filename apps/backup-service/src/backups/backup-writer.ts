@@ -2,7 +2,10 @@ import { createHash } from 'node:crypto';
 import { PassThrough, Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+import pg from 'pg';
+import { to as copyTo } from 'pg-copy-streams';
 import type { DataSource } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver.js';
 import type { ObjectStore } from '../storage/object-store.js';
 
 /** Which of the user's conversations a backup holds: named ones, a batch's, or all of them. */
@@ -20,15 +23,17 @@ export interface BackupRequest {
   onProgress?: (written: number) => void;
 }
 
-export interface WrittenBackup {
+/** What a document held, once read to its end. */
+export interface DocumentContents {
   conversationCount: number;
   /** Requested ids that were not written: they do not exist, or are another user's. */
   skippedIds: string[];
+}
+
+export interface WrittenBackup extends DocumentContents {
   sizeBytes: number;
   sha256: string;
 }
-
-const PIECE_CHARACTERS = 64 * 1024;
 
 /** The stored object does not hash to what was uploaded. */
 export class BackupIntegrityError extends Error {
@@ -38,45 +43,88 @@ export class BackupIntegrityError extends Error {
   }
 }
 
+const { escapeLiteral } = pg;
+
 /**
- * One page of conversations as v1.0 JSON, made by PostgreSQL (seed 001's fields, then ours), with
- * their turns in order. Keyset on the conversation id; a batch's go by item id (its unique index).
+ * A backup is CPU-bound: level 1 costs ~1.6x less CPU than level 4 on prose-like JSON, for an
+ * object ~11% larger (3.4x smaller than the JSON instead of 3.8x).
  */
-function pageQuery(selection: BackupSelection): string {
+const GZIP_OPTIONS = { level: 1 };
+
+/**
+ * COPY's CSV with a quote and a delimiter no JSON text contains (PostgreSQL escapes every control
+ * character in JSON): each row comes out as its JSON, unchanged, then a newline.
+ */
+const ROWS_AS_LINES = `WITH (FORMAT csv, QUOTE e'\\x01', DELIMITER e'\\x02')`;
+
+/**
+ * The user's selected conversations after a key, in key order: the conversation id, or a batch's
+ * item id (its unique index). The conditions' values are SQL: parameters, or literals for COPY.
+ */
+function keyset(selection: BackupSelection) {
   const key = selection.kind === 'batch' ? 'c.item_id' : 'c.id';
-  const only =
+  const only = (filter: string) =>
     selection.kind === 'ids'
-      ? 'AND c.id = ANY($4::text[])'
+      ? `AND c.id = ANY(${filter}::text[])`
       : selection.kind === 'batch'
-        ? 'AND c.batch_id = $4'
+        ? `AND c.batch_id = ${filter}`
         : '';
-  return `
-    SELECT ${key} AS key, c.id, json_build_object(
+  return {
+    key,
+    where: (user: string, after: string, filter: string) =>
+      `c.user_id = ${user} AND ${key} > ${after} ${only(filter)}`,
+  };
+}
+
+interface PageRow {
+  key: string;
+  id: string;
+}
+
+/** The keys and ids of the next page: `$3` conversations at most after the key `$2`. */
+function pageKeysQuery(selection: BackupSelection): string {
+  const { key, where } = keyset(selection);
+  return `SELECT ${key} AS key, c.id FROM conversations c WHERE ${where('$1', '$2', '$4')} ORDER BY ${key} LIMIT $3`;
+}
+
+/**
+ * The page's conversations as v1.0 JSON made by PostgreSQL (seed 001's fields, then ours, turns in
+ * order), one a line, each after a comma. The page is the rows just read: same bounds, same snapshot.
+ */
+function pageCopy(request: BackupRequest, after: string, page: PageRow[]): string {
+  const { key, where } = keyset(request.selection);
+  const filter =
+    request.selection.kind === 'ids'
+      ? `ARRAY[${page.map((row) => escapeLiteral(row.id)).join(',')}]`
+      : request.selection.kind === 'batch'
+        ? escapeLiteral(request.selection.batchId)
+        : '';
+  return `COPY (
+    SELECT ',' || json_build_object(
       'id', c.id, 'content', c.content, 'persona', c.persona, 'topic', c.topic,
       'batch_id', c.batch_id, 'item_id', c.item_id, 'created_at', c.created_at,
       'conversation_turns', COALESCE((
         SELECT json_agg(json_build_object('id', t.id, 'content', t.content, 'role', t.role,
                                           'sequence', t.sequence) ORDER BY t.sequence)
           FROM conversation_turns t WHERE t.conversation_id = c.id), '[]'::json)
-    )::text AS doc
+    )::text
     FROM conversations c
-    WHERE c.user_id = $1 AND ${key} > $2 ${only}
-    ORDER BY ${key} LIMIT $3`;
+    WHERE ${where(escapeLiteral(request.userId), escapeLiteral(after), filter)}
+      AND ${key} <= ${escapeLiteral(page.at(-1)!.key)}
+    ORDER BY ${key} LIMIT ${page.length}) TO STDOUT ${ROWS_AS_LINES}`;
 }
 
 /**
- * Streams the selected conversations from PostgreSQL, a page at a time, as the v1.0 document
- * through gzip into a multipart upload, hashing what is uploaded; then reads the stored object back
- * and checks its sha256 and size. Memory is a page and an upload part, whatever the backup's size.
- * A failure (PostgreSQL, S3, a mismatch) rejects, and leaves no object behind.
+ * The selected conversations as the v1.0 document, a page at a time: each page's keys are read
+ * first, then its JSON comes as the bytes PostgreSQL wrote (COPY), never decoded into strings.
+ * `db` should hold one snapshot (a repeatable-read transaction) so that the pages are the rows read.
  */
-export async function writeBackup(
-  ds: DataSource,
-  store: ObjectStore,
+export function backupDocument(
+  db: pg.ClientBase,
   request: BackupRequest,
-): Promise<WrittenBackup> {
+): { bytes: AsyncGenerator<Buffer>; contents: () => DocumentContents } {
   const { userId, selection, pageSize } = request;
-  const sql = pageQuery(selection);
+  const keysSql = pageKeysQuery(selection);
   const filter =
     selection.kind === 'ids'
       ? [selection.conversationIds]
@@ -86,38 +134,49 @@ export async function writeBackup(
   const notWritten = new Set(selection.kind === 'ids' ? selection.conversationIds : []);
   let conversationCount = 0;
 
-  async function* document(): AsyncGenerator<string> {
-    yield (
+  async function* bytes(): AsyncGenerator<Buffer> {
+    yield Buffer.from(
       `{"version":"1.0","createdAt":${JSON.stringify(request.createdAt.toISOString())},` +
-      `"backupReason":${JSON.stringify(request.reason)},"conversations":[`
+        `"backupReason":${JSON.stringify(request.reason)},"conversations":[`,
     );
     let after = '';
+    let first = true;
     for (;;) {
-      const rows = (await ds.query(sql, [userId, after, pageSize, ...filter])) as {
-        key: string;
-        id: string;
-        doc: string;
-      }[];
+      const { rows } = await db.query<PageRow>(keysSql, [userId, after, pageSize, ...filter]);
       if (rows.length === 0) break;
-      // In pieces of ~64 KiB: a page of large conversations is never copied into one string.
-      let piece = '';
-      for (const [index, row] of rows.entries()) {
-        piece += (conversationCount + index === 0 ? '' : ',') + row.doc;
-        if (piece.length >= PIECE_CHARACTERS) {
-          yield piece;
-          piece = '';
-        }
+      for await (const chunk of db.query(copyTo(pageCopy(request, after, rows)))) {
+        // The document's first conversation has no comma before it.
+        yield first ? (chunk as Buffer).subarray(1) : (chunk as Buffer);
+        first = false;
       }
-      if (piece) yield piece;
       for (const row of rows) notWritten.delete(row.id);
       conversationCount += rows.length;
       request.onProgress?.(conversationCount);
       if (rows.length < pageSize) break;
       after = rows.at(-1)!.key;
     }
-    yield ']}';
+    yield Buffer.from(']}');
   }
 
+  return { bytes: bytes(), contents: () => ({ conversationCount, skippedIds: [...notWritten] }) };
+}
+
+/**
+ * Streams the backup document through gzip into a multipart upload, hashing what is uploaded; then
+ * reads the stored object back and checks its sha256 and size. PostgreSQL is read on a connection
+ * of its own, in one read-only snapshot. Memory is a few socket reads and an upload part, whatever
+ * the backup's size. A failure (PostgreSQL, S3, a mismatch) rejects, and leaves no object behind.
+ */
+export async function writeBackup(
+  ds: DataSource,
+  store: ObjectStore,
+  request: BackupRequest,
+): Promise<WrittenBackup> {
+  const settings = (ds.driver as PostgresDriver).master.options as pg.ClientConfig;
+  const db = new pg.Client({ ...settings, application_name: 'backup' });
+  // A dropped connection fails the statement in flight; the event must not end the process.
+  db.on('error', () => undefined);
+  const document = backupDocument(db, request);
   const hash = createHash('sha256');
   let sizeBytes = 0;
   const measured = new Transform({
@@ -129,18 +188,22 @@ export async function writeBackup(
   });
   const upload = new PassThrough();
   try {
+    await db.connect();
+    await db.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     await Promise.all([
-      pipeline(Readable.from(document()), createGzip({ level: 4 }), measured, upload),
+      pipeline(Readable.from(document.bytes), createGzip(GZIP_OPTIONS), measured, upload),
       store.put(request.key, upload, 'application/gzip'),
     ]);
     const sha256 = hash.digest('hex');
     const stored = await store.digest(request.key);
     if (stored.sha256 !== sha256 || stored.sizeBytes !== sizeBytes)
       throw new BackupIntegrityError(request.key);
-    return { conversationCount, skippedIds: [...notWritten], sizeBytes, sha256 };
+    return { ...document.contents(), sizeBytes, sha256 };
   } catch (error) {
     upload.destroy();
     await store.remove(request.key).catch(() => undefined);
     throw error;
+  } finally {
+    await db.end().catch(() => undefined);
   }
 }
