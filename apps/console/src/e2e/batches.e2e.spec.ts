@@ -40,10 +40,9 @@ const ended = (batchId: string) => () =>
     (event) => event.batchId === batchId && (event.type === 'BatchCompleted' || event.type === 'BatchFailed'),
   );
 
-const completedCount = (batchId: string) =>
-  harness.platform.watcher.events.filter(
-    (event) => event.batchId === batchId && event.type === 'ItemCompleted',
-  ).length;
+const settledCount = (batchId: string, type: 'ItemCompleted' | 'ItemFailed') =>
+  harness.platform.watcher.events.filter((event) => event.batchId === batchId && event.type === type).length;
+const completedCount = (batchId: string) => settledCount(batchId, 'ItemCompleted');
 
 /** The page is signed in and its notifications socket is open. */
 const live = (page: Page) => page.getByRole('banner').getByText('Live', { exact: true }).waitFor();
@@ -206,7 +205,10 @@ describe('the resume dialog', () => {
       items: [...topics(2, 'broken', { simulateError: 'permanent' }), ...topics(38, 'ticket')],
       config: { provider: 'template', latencyMs: 300 },
     });
-    await harness.platform.watcher.until(() => completedCount(paused.batch_id) >= 8);
+    // Items are not generated in order: both failures are in before the pause.
+    await harness.platform.watcher.until(
+      () => completedCount(paused.batch_id) >= 8 && settledCount(paused.batch_id, 'ItemFailed') === 2,
+    );
     const caller = await harness.platform.as(user);
     expect((await caller.call('POST', `/api/v1/batches/${paused.batch_id}/pause`)).status).toBe(200);
     const pending = await createBatch(user, {

@@ -94,7 +94,9 @@ export async function startConsole(
     },
     async close() {
       const minor = axeFindings.flatMap(({ where, violations }) =>
-        violations.map((violation) => `${where}: ${violation.id} (${violation.impact}) ${violation.targets.join(', ')}`),
+        violations.map(
+          (violation) => `${where}: ${violation.id} (${violation.impact}) ${violation.targets.join(', ')}`,
+        ),
       );
       // Not failures, but worth fixing: said once per file.
       if (minor.length > 0) console.warn(`axe, minor and moderate findings:\n${minor.join('\n')}`);
