@@ -15,7 +15,9 @@ const jest = node('node_modules/jest/bin/jest.js', args, [
 ]);
 
 const paths = args.filter((arg) => !arg.startsWith('-') && !/^\d+$/.test(arg));
-const narrowedAway = paths.length > 0 && !paths.some((path) => path.startsWith('apps/console'));
+// Component tests live in apps/console/src beside the browser tests (Jest's, in src/e2e).
+const componentPaths = (path) => path.startsWith('apps/console') && !path.startsWith('apps/console/src/e2e');
+const narrowedAway = paths.length > 0 && !paths.some(componentPaths);
 const testsNamed = args.some((arg) => arg === '-t' || arg.startsWith('--testNamePattern'));
 if (narrowedAway || testsNamed || !existsSync(VITEST_CONFIG)) process.exit(jest);
 
