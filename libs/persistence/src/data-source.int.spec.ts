@@ -46,10 +46,13 @@ describe('the DataSource and its migrations', () => {
       'conversation_turns',
       'conversations',
       'delete_operations',
+      'error_reports',
       'migrations',
       'projection_checkpoints',
       'projection_set_aside',
       'restores',
+      'webhook_deliveries',
+      'webhook_endpoints',
     ]);
     expect(await columnsOf(ds, db.schema, 'batches')).toEqual(
       expect.arrayContaining([
@@ -89,6 +92,8 @@ describe('the DataSource and its migrations', () => {
       { name: 'BatchUsage1702000000000' },
       { name: 'ConversationListing1703000000000' },
       { name: 'Backups1704000000000' },
+      { name: 'ErrorReports1705000000000' },
+      { name: 'Webhooks1706000000000' },
     ]);
   });
 
@@ -96,7 +101,7 @@ describe('the DataSource and its migrations', () => {
     const schema = `${db.schema}_fresh`;
     const replicas = await Promise.all([dataSource(schema), dataSource(schema), dataSource(schema)]);
     await Promise.all(replicas.map(runMigrations));
-    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(5);
+    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(7);
     expect(await replicas[1]!.query(`SELECT count(*)::int AS count FROM batches`)).toEqual([{ count: 0 }]);
   });
 
