@@ -130,7 +130,7 @@ export const lifecycle = (events: BatchEvent[], batchId: string): string[] =>
 export const ended = (batchId: string) => (events: BatchEvent[]) =>
   lifecycle(events, batchId).some((type) => type === 'BatchCompleted' || type === 'BatchFailed');
 
-/** Every fact published for a batch, in order. */
+/** The facts published for a batch that tell its user of something (rate limits, pauses, failures), in order; its progress reports left out. */
 export async function factsOf(engine: Engine, batchId: string): Promise<BatchFact[]> {
   const { nc, names } = engine.nats;
   const consumer = await jetstream(nc).consumers.get(names.factsStream, {
@@ -140,6 +140,7 @@ export async function factsOf(engine: Engine, batchId: string): Promise<BatchFac
   for (;;) {
     const message = await consumer.next({ expires: 1000 });
     if (!message) return facts;
-    facts.push(BatchFact.parse(message.json()));
+    const fact = BatchFact.parse(message.json());
+    if (fact.type !== 'progress') facts.push(fact);
   }
 }
