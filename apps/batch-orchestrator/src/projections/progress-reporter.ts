@@ -108,14 +108,12 @@ export class ProgressReporter {
       const rows: BatchRow[] = await this.ds.query(BATCH_ROWS, [batchIds, this.projection]);
       const byId = new Map(rows.map((row) => [row.batch_id, row]));
       const at = new Date().toISOString();
-      const facts: BatchFact[] = [
-        ...rows.map((row) => progressFact(row, at)),
-        ...failures.flatMap((failure) => {
-          const row = byId.get(failure.batchId);
-          return row ? [failedFact(failure, row, at)] : [];
-        }),
-      ];
-      await Promise.all(facts.map((fact) => publishFact(this.js, this.names, fact)));
+      // Failures first and in order: a user hears why items failed before the status that ends the batch.
+      for (const failure of failures) {
+        const row = byId.get(failure.batchId);
+        if (row) await publishFact(this.js, this.names, failedFact(failure, row, at));
+      }
+      await Promise.all(rows.map((row) => publishFact(this.js, this.names, progressFact(row, at))));
     } catch (error) {
       // Reported next time instead (counts are read afresh; failure counts add up).
       for (const batchId of batchIds) this.touched.add(batchId);
