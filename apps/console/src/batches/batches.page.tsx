@@ -6,6 +6,7 @@ import { Link } from '../app/router';
 import { useNotificationListener } from '../notifications/notifications-provider';
 import { STATUS_LABEL } from './batch-format';
 import { BatchRow } from './batch-row';
+import { CursorPager } from '../ui/cursor-pager';
 
 const PAGE_SIZE = 25;
 const STATUSES = Object.keys(STATUS_LABEL) as BatchStatus[];
@@ -110,25 +111,13 @@ export function BatchesPage() {
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Batch pages">
-        <button
-          type="button"
-          className="button"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors((previous) => previous.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          className="button"
-          disabled={!page.data?.next_cursor || page.isPlaceholderData}
-          onClick={() => setCursors((previous) => [...previous, page.data?.next_cursor ?? undefined])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager
+        label="Batch pages"
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={page.data?.next_cursor}
+        loading={page.isPlaceholderData}
+      />
     </section>
   );
 }

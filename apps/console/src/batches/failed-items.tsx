@@ -4,6 +4,7 @@ import { useEffect, useState } from 'react';
 import { useApi } from '../api/api-context';
 import { detailsOfItemError } from '../errors/error-details';
 import { showErrorDetails } from '../errors/error-details-store';
+import { CursorPager } from '../ui/cursor-pager';
 
 const PAGE_SIZE = 20;
 
@@ -89,25 +90,13 @@ export function FailedItems({ batchId, failedCount }: { batchId: string; failedC
           </table>
         </div>
       )}
-      <nav className="pager" aria-label="Failed item pages">
-        <button
-          type="button"
-          className="button"
-          disabled={cursors.length <= 1}
-          onClick={() => setCursors((previous) => previous.slice(0, -1))}
-        >
-          Previous page
-        </button>
-        <span>Page {cursors.length}</span>
-        <button
-          type="button"
-          className="button"
-          disabled={!page.data?.next_cursor || page.isPlaceholderData}
-          onClick={() => setCursors((previous) => [...previous, page.data?.next_cursor ?? undefined])}
-        >
-          Next page
-        </button>
-      </nav>
+      <CursorPager
+        label="Failed item pages"
+        cursors={cursors}
+        setCursors={setCursors}
+        nextCursor={page.data?.next_cursor}
+        loading={page.isPlaceholderData}
+      />
     </section>
   );
 }
