@@ -46,6 +46,12 @@ export class BackupIntegrityError extends Error {
 const { escapeLiteral } = pg;
 
 /**
+ * COPY yields each row as a chunk of its own, and every chunk handed to gzip is a trip to a
+ * thread of the pool and back: rows are joined into pieces of this size first.
+ */
+const COALESCED_BYTES = 256 * 1024;
+
+/**
  * A backup is CPU-bound: level 1 costs ~1.6x less CPU than level 4 on prose-like JSON, for an
  * object ~11% larger (3.4x smaller than the JSON instead of 3.8x).
  */
@@ -144,11 +150,22 @@ export function backupDocument(
     for (;;) {
       const { rows } = await db.query<PageRow>(keysSql, [userId, after, pageSize, ...filter]);
       if (rows.length === 0) break;
+      // COPY gives one chunk a row (~2.5 KB); gzip is fed pieces of COALESCED_BYTES instead.
+      let held: Buffer[] = [];
+      let heldBytes = 0;
       for await (const chunk of db.query(copyTo(pageCopy(request, after, rows)))) {
         // The document's first conversation has no comma before it.
-        yield first ? (chunk as Buffer).subarray(1) : (chunk as Buffer);
+        const row = first ? (chunk as Buffer).subarray(1) : (chunk as Buffer);
         first = false;
+        held.push(row);
+        heldBytes += row.length;
+        if (heldBytes >= COALESCED_BYTES) {
+          yield Buffer.concat(held, heldBytes);
+          held = [];
+          heldBytes = 0;
+        }
       }
+      if (heldBytes > 0) yield Buffer.concat(held, heldBytes);
       for (const row of rows) notWritten.delete(row.id);
       conversationCount += rows.length;
       request.onProgress?.(conversationCount);
