@@ -11,6 +11,7 @@ import { ConversationListing1703000000000 } from './migrations/1703000000000-con
 import { Backups1704000000000 } from './migrations/1704000000000-backups.migration.js';
 import { ErrorReports1705000000000 } from './migrations/1705000000000-error-reports.migration.js';
 import { Webhooks1706000000000 } from './migrations/1706000000000-webhooks.migration.js';
+import { ConversationUsage1707000000000 } from './migrations/1707000000000-conversation-usage.migration.js';
 
 export interface DataSourceSettings {
   /** postgres://user:password@host:port/database */
@@ -49,6 +50,7 @@ export async function createDataSource(settings: DataSourceSettings): Promise<Da
       Backups1704000000000,
       ErrorReports1705000000000,
       Webhooks1706000000000,
+      ConversationUsage1707000000000,
     ],
     logging: settings.logging ?? false,
     poolSize: settings.poolSize,

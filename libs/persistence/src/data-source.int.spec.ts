@@ -94,6 +94,7 @@ describe('the DataSource and its migrations', () => {
       { name: 'Backups1704000000000' },
       { name: 'ErrorReports1705000000000' },
       { name: 'Webhooks1706000000000' },
+      { name: 'ConversationUsage1707000000000' },
     ]);
   });
 

@@ -79,6 +79,7 @@ export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlyS
             }
           : {}),
         model: message.model || modelOf(config),
+        ...(message.stop_reason ? { finishReason: message.stop_reason } : {}),
         limitsLeft: limitsLeft(answer.response.headers),
       };
     },

@@ -77,6 +77,7 @@ export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<
             }
           : {}),
         model: completion.model || modelOf(config),
+        ...(choice.finish_reason ? { finishReason: choice.finish_reason } : {}),
         limitsLeft: limitsLeft(answer.response.headers),
       };
     },

@@ -23,6 +23,8 @@ export interface Generated {
   usage?: Usage;
   /** The model that answered, as the provider names it. */
   model?: string;
+  /** How the reply ended, as the provider says (`stop`, `end_turn`...). */
+  finishReason?: string;
   /** The provider's rate-limit headers: the shared budget follows them when they say less is left. */
   limitsLeft?: { requests?: LimitLeft; tokens?: LimitLeft };
 }

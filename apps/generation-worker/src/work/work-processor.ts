@@ -53,6 +53,8 @@ const conversationOf = (work: WorkMessage, item: WorkItemSpec, generated: Genera
     content: turn.content,
     sequence: sequence + 1,
   })),
+  ...(generated.usage ? { usage: generated.usage } : {}),
+  ...(generated.finishReason ? { finishReason: generated.finishReason } : {}),
 });
 
 export interface Processed {

@@ -20,6 +20,10 @@ export interface ConversationInput {
   content: string;
   createdAt: Date | string;
   turns: ConversationTurnInput[];
+  /** Tokens the provider counted for the reply, when it said. */
+  usage?: { promptTokens: number; completionTokens: number };
+  /** How the reply ended, as the provider said (`stop`, `length`, `end_turn`...). */
+  finishReason?: string;
 }
 
 export interface SavedConversation {
@@ -61,8 +65,10 @@ export async function saveConversations(
   return inTransaction(dataSource, async (runner) => {
     const inserted = await rowsOf<{ id: string }>(
       runner,
-      `INSERT INTO conversations (id, batch_id, item_id, user_id, topic, persona, content, created_at)
-       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::timestamptz[])
+      `INSERT INTO conversations (id, batch_id, item_id, user_id, topic, persona, content, created_at,
+                                  prompt_tokens, completion_tokens, finish_reason)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                            $8::timestamptz[], $9::int[], $10::int[], $11::text[])
        ON CONFLICT (batch_id, item_id) DO NOTHING
        RETURNING id`,
       [
@@ -74,6 +80,9 @@ export async function saveConversations(
         conversations.map((c) => storableText(c.persona)),
         conversations.map((c) => storableText(c.content)),
         conversations.map((c) => new Date(c.createdAt)),
+        conversations.map((c) => c.usage?.promptTokens ?? null),
+        conversations.map((c) => c.usage?.completionTokens ?? null),
+        conversations.map((c) => (c.finishReason === undefined ? null : storableText(c.finishReason))),
       ],
     );
     const created = new Set(inserted.map((row) => row.id));
