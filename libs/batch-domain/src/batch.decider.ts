@@ -1,4 +1,14 @@
-import { chunkItemIds, chunkItems, jsonBytes, MAX_CONFIG_BYTES, type BatchEvent } from '@batch/contracts';
+import {
+  chunkItemIds,
+  chunkItems,
+  jsonBytes,
+  MAX_CONFIG_BYTES,
+  missingVariableMessage,
+  templateChecker,
+  type BatchConfig,
+  type BatchEvent,
+  type ItemSpec,
+} from '@batch/contracts';
 import type { BatchCommand, CommandMetadata } from './batch.commands.js';
 import { batchEvent } from './batch.events.js';
 import { budgetExhaustedReason, spentBudget } from './batch.queries.js';
@@ -20,6 +30,15 @@ function existingBatch(state: BatchState, metadata: CommandMetadata): Batch {
   return state;
 }
 
+/** Every item must have a value for each variable the config's templates use outside sections. */
+function refuseMissingVariables(config: BatchConfig | undefined, items: readonly ItemSpec[]): void {
+  const missingIn = templateChecker(config);
+  for (const item of items) {
+    const missing = missingIn(item);
+    if (missing) throw new DomainError('validation', missingVariableMessage(item.id, missing));
+  }
+}
+
 /** Decides what happens when a command meets a batch: the events to append, or a DomainError. */
 export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
   const { metadata } = command;
@@ -33,6 +52,7 @@ export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
         'validation',
         `totalItems (${totalItems}) is less than the ${items.length} items given`,
       );
+    refuseMissingVariables(config, items);
     const events: BatchEvent[] = [
       event('BatchCreated', batchId, { batchId, userId, name, config, totalItems }, metadata),
       ...chunkItems(items).map((chunk) => event('ItemsAdded', batchId, { items: chunk }, metadata)),
@@ -49,6 +69,7 @@ export function decide(command: BatchCommand, state: BatchState): BatchEvent[] {
       refuseUnless(batch, ['pending'], 'add items to');
       const known = command.data.items.find((item) => indexOf(items, item.id) !== undefined);
       if (known) throw new DomainError('validation', `item ${known.id} is already in batch ${batchId}`);
+      refuseMissingVariables(batch.config, command.data.items);
       return chunkItems(command.data.items).map((chunk) =>
         event('ItemsAdded', batchId, { items: chunk }, metadata),
       );

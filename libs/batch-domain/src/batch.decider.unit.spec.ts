@@ -62,6 +62,28 @@ describe('when nothing exists', () => {
     expect(progressOf(fold(events, initialState())).total).toBe(50_000);
   });
 
+  it('refuses items without a value for a variable of its templates, naming the item and the variable', () => {
+    const command = create(3, true);
+    const templated = {
+      ...command,
+      data: {
+        ...command.data,
+        config: {
+          provider: 'template' as const,
+          userPromptTemplate: '{{topic}} for {{parameters.audience}}',
+        },
+        items: [
+          { id: 'a', topic: 't', parameters: { audience: 'kids' } },
+          { id: 'b', topic: 't', parameters: { tone: 'dry' } },
+        ],
+      },
+      metadata: metadata(),
+    };
+    expect(() => decide(templated, initialState())).toThrow(
+      'item b has no value for {{parameters.audience}} used in userPromptTemplate',
+    );
+  });
+
   it('refuses any other command', () =>
     given([])
       .when({ type: 'PauseBatch', data: { reason: 'x' } })
@@ -76,6 +98,32 @@ describe('when pending', () => {
     given(created(1))
       .when({ type: 'AddItems', data: { items: [{ id: 'extra', topic: 't' }] } })
       .then([{ type: 'ItemsAdded', data: { items: [{ id: 'extra', topic: 't' }] } }]));
+
+  it("checks added items against the batch's templates", () => {
+    const [batchCreated, ...rest] = created(1);
+    const state = fold(
+      [
+        {
+          ...batchCreated!,
+          data: {
+            ...batchCreated!.data,
+            config: { provider: 'template', systemPrompt: '{{parameters.tone}}' },
+          },
+        },
+        ...rest,
+      ] as typeof rest,
+      initialState(),
+    );
+    const add = (parameters?: Record<string, unknown>) => ({
+      type: 'AddItems' as const,
+      data: { items: [{ id: 'extra', topic: 't', ...(parameters ? { parameters } : {}) }] },
+      metadata: metadata(),
+    });
+    expect(() => decide(add(), state)).toThrow(
+      'item extra has no value for {{parameters.tone}} used in systemPrompt',
+    );
+    expect(decide(add({ tone: 'calm' }), state).map((event) => event.type)).toEqual(['ItemsAdded']);
+  });
 
   it('refuses an item id it already holds', () =>
     given(created(2))

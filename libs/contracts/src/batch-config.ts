@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { templateIssue } from './prompt-template.js';
 import { jsonBytes } from './storable-json.js';
 
 export const ProviderName = z.enum(['template', 'openai', 'anthropic']);
@@ -39,13 +40,24 @@ const isCredentialName = (key: string): boolean => {
   return CREDENTIAL_NAMES.has(normalized) || CREDENTIAL_SUFFIX.test(normalized);
 };
 
+function checkTemplate(template: string, ctx: z.RefinementCtx): void {
+  const issue = templateIssue(template);
+  if (issue !== undefined) ctx.addIssue({ code: 'custom', message: issue });
+}
+
 const settings = {
   provider: ProviderName.optional(),
   model: z.string().min(1).max(200).optional(),
   baseUrl: z.url().optional(),
   temperature: z.number().min(0).max(2).optional(),
   maxTokens: z.number().int().positive().max(1_000_000).optional(),
-  systemPrompt: z.string().max(20_000).optional(),
+  /** A Mustache template over the item (`{{topic}}`, `{{parameters.tone}}`), like userPromptTemplate. */
+  systemPrompt: z.string().max(20_000).superRefine(checkTemplate).optional(),
+  /**
+   * What the model is asked for each item, a Mustache template over it; without one, the item's
+   * `prompt` parameter or its topic.
+   */
+  userPromptTemplate: z.string().min(1).max(20_000).superRefine(checkTemplate).optional(),
   rateLimit: RateLimit.optional(),
   latencyMs: z.number().int().nonnegative().max(MAX_SIMULATED_LATENCY_MS).optional(),
   /**

@@ -4,6 +4,7 @@ export * from './batch-facts.js';
 export * from './errors.js';
 export * from './ids.js';
 export * from './items.js';
+export * from './prompt-template.js';
 export * from './orchestrator-api.js';
 export * from './subjects.js';
 export * from './validation.js';

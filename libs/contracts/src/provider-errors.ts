@@ -40,6 +40,10 @@ export const PROVIDER_ERRORS = {
     message:
       'the model did not answer with the JSON conversation asked for ({persona, turns: [{role, content}]})',
   },
+  ERR_GEN_TEMPLATE: {
+    category: 'permanent',
+    message: 'the prompt template names a variable the item has no value for',
+  },
   ERR_GEN_UNKNOWN: { category: 'temporary', message: 'generating the conversation failed unexpectedly' },
   ERR_GEN_RETRIES_EXHAUSTED: {
     category: 'permanent',

@@ -2,7 +2,7 @@ import type { BatchConfig, ItemSpec } from '@batch/contracts';
 import type { WorkMessage } from '@batch/messaging';
 import { CONVERSATION_INSTRUCTION } from '../providers/conversation-reply.js';
 import type { Provider } from '../providers/provider.js';
-import { promptOf } from '../providers/provider-failures.js';
+import { defaultPromptOf } from '../providers/provider-failures.js';
 import type { Limit } from './budget.js';
 import type { Permit, SharedLimiter } from './shared-limiter.js';
 
@@ -27,10 +27,15 @@ export function limitFor(config: BatchConfig, operator: Partial<Limit> | undefin
   };
 }
 
-/** A call's tokens before it is made: its text at about 4 characters a token, and the whole reply budget. */
+/**
+ * A call's tokens before it is made: its text at about 4 characters a token (a template's own length
+ * for its rendering), and the whole reply budget.
+ */
 export function estimateTokens(item: ItemSpec, config: BatchConfig): number {
   const characters =
-    promptOf(item).length + (config.systemPrompt?.length ?? 0) + CONVERSATION_INSTRUCTION.length;
+    (config.userPromptTemplate ?? defaultPromptOf(item)).length +
+    (config.systemPrompt?.length ?? 0) +
+    CONVERSATION_INSTRUCTION.length;
   return Math.ceil(characters / 4) + (config.maxTokens ?? DEFAULT_REPLY_TOKENS);
 }
 

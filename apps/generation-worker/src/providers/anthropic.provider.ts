@@ -4,7 +4,7 @@ import { conversationIn, CONVERSATION_INSTRUCTION } from './conversation-reply.j
 import { CALL_TIMEOUT_MS, endpoint } from './endpoint.js';
 import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
-import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
+import { failure, failureOfStatus, personaOf, promptsOf } from './provider-failures.js';
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 /** The Messages API requires a reply budget; this one when the batch sets no `maxTokens`. */
@@ -43,14 +43,15 @@ export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlyS
     routeOf,
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
       const client = clientFor(config);
+      const prompts = promptsOf(item, config);
       let answer: { data: Anthropic.Message; response: Response };
       try {
         answer = await client.messages
           .create({
             model: modelOf(config),
             max_tokens: config.maxTokens ?? DEFAULT_MAX_TOKENS,
-            messages: [{ role: 'user', content: promptOf(item) }],
-            system: [config.systemPrompt, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
+            messages: [{ role: 'user', content: prompts.user }],
+            system: [prompts.system, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
             ...(config.temperature === undefined ? {} : { temperature: Math.min(1, config.temperature) }),
           })
           .withResponse();
@@ -67,7 +68,7 @@ export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlyS
       return {
         persona: conversation.persona ?? personaOf(item),
         turns: [
-          ...(config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : []),
+          ...(prompts.system ? [{ role: 'system' as const, content: prompts.system }] : []),
           ...conversation.turns,
         ],
         ...(message.usage

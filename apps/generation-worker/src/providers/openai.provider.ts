@@ -4,7 +4,7 @@ import { conversationIn, CONVERSATION_INSTRUCTION } from './conversation-reply.j
 import { CALL_TIMEOUT_MS, endpoint } from './endpoint.js';
 import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
-import { failure, failureOfStatus, personaOf, promptOf } from './provider-failures.js';
+import { failure, failureOfStatus, personaOf, promptsOf } from './provider-failures.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -37,7 +37,8 @@ export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<
     routeOf,
     async generate(item: ItemSpec, config: BatchConfig): Promise<Generated> {
       const client = clientFor(config);
-      const system = config.systemPrompt ? [{ role: 'system' as const, content: config.systemPrompt }] : [];
+      const prompts = promptsOf(item, config);
+      const system = prompts.system ? [{ role: 'system' as const, content: prompts.system }] : [];
       let answer: { data: OpenAI.Chat.Completions.ChatCompletion; response: Response };
       try {
         answer = await client.chat.completions
@@ -46,9 +47,9 @@ export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<
             messages: [
               {
                 role: 'system',
-                content: [config.systemPrompt, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
+                content: [prompts.system, CONVERSATION_INSTRUCTION].filter(Boolean).join('\n\n'),
               },
-              { role: 'user', content: promptOf(item) },
+              { role: 'user', content: prompts.user },
             ],
             ...(config.temperature === undefined ? {} : { temperature: config.temperature }),
             ...(config.maxTokens === undefined ? {} : { max_tokens: config.maxTokens }),

@@ -1,4 +1,12 @@
-import { PROVIDER_ERRORS, type ProviderErrorCode } from '@batch/contracts';
+import {
+  missingVariableMessage,
+  PROVIDER_ERRORS,
+  renderTemplate,
+  templateChecker,
+  type BatchConfig,
+  type ItemSpec,
+  type ProviderErrorCode,
+} from '@batch/contracts';
 import { ProviderError } from './provider.js';
 
 /** The provider's failure with our code and message, never its text (it may quote the key). */
@@ -69,9 +77,26 @@ export function failureOfStatus(
   return failure('ERR_API_BAD_REQUEST', http);
 }
 
-/** What the model is asked for an item: its `prompt` parameter, or its topic. */
-export const promptOf = (item: { topic: string; parameters?: Record<string, unknown> }): string =>
+/** What the model is asked for an item without a userPromptTemplate: its `prompt` parameter, or its topic. */
+export const defaultPromptOf = (item: ItemSpec): string =>
   typeof item.parameters?.prompt === 'string' ? item.parameters.prompt : item.topic;
+
+/**
+ * The batch's templates rendered for an item. Items were checked against the templates when they
+ * were added; a template given later on resume may name a variable an item lacks: that item fails
+ * (ERR_GEN_TEMPLATE, permanent) instead of asking the model an empty question.
+ */
+export function promptsOf(item: ItemSpec, config: BatchConfig): { system?: string; user: string } {
+  const missing = templateChecker(config)(item);
+  if (missing) throw failure('ERR_GEN_TEMPLATE', missingVariableMessage(item.id, missing));
+  return {
+    ...(config.systemPrompt === undefined ? {} : { system: renderTemplate(config.systemPrompt, item) }),
+    user:
+      config.userPromptTemplate === undefined
+        ? defaultPromptOf(item)
+        : renderTemplate(config.userPromptTemplate, item),
+  };
+}
 
 /** The persona stored with the conversation: the item's `persona` parameter, or `assistant`. */
 export const personaOf = (item: { parameters?: Record<string, unknown> }): string =>

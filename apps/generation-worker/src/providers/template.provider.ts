@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { BatchConfig, ErrorCategory, ItemSpec } from '@batch/contracts';
 import { ProviderError, type Generated, type Provider } from './provider.js';
+import { promptsOf } from './provider-failures.js';
 
 const PERSONAS = ['Expert', 'Beginner', 'Skeptic', 'Teacher', 'Researcher'];
 
@@ -9,7 +10,8 @@ const SIMULATED = new Set<string>(['temporary', 'rate_limited', 'permanent']);
 
 /**
  * Offline and deterministic: the same item and config always give the same turns. The config shows
- * in the conversation (model, temperature, system prompt), so a changed config is visible. For
+ * in the conversation (model, temperature, the system prompt and the userPromptTemplate rendered
+ * for the item as the first two turns), so a changed config is visible. For
  * demos and tests: a `latencyMs` config parameter (or item parameter, which wins) makes it take that
  * long, like a remote model, and an item parameter `simulateError` (temporary, rate_limited,
  * permanent) makes it fail that way.
@@ -36,15 +38,18 @@ export const templateProvider: Provider = {
         ? item.parameters.persona
         : PERSONAS[digest[0]! % PERSONAS.length]!;
     const style = `${config.model ?? 'template-1'} at temperature ${config.temperature ?? 0.7}`;
+    const prompts = promptsOf(item, config);
     return {
       persona,
       turns: [
         {
           role: 'system',
-          content:
-            config.systemPrompt ?? `You are a helpful assistant speaking with a ${persona.toLowerCase()}.`,
+          content: prompts.system ?? `You are a helpful assistant speaking with a ${persona.toLowerCase()}.`,
         },
-        { role: 'user', content: `Can you explain ${item.topic}?` },
+        {
+          role: 'user',
+          content: config.userPromptTemplate === undefined ? `Can you explain ${item.topic}?` : prompts.user,
+        },
         {
           role: 'assistant',
           content: `Here is ${item.topic} in brief (${style}): the key idea, an example, and a caveat.`,
