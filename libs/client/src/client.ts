@@ -10,6 +10,7 @@ import type {
   ItemView,
   RecoverResult,
   ResultLine,
+  ResultsQuery,
   ResumeBody,
 } from '@batch/contracts';
 import { httpSender, segment, type ClientOptions } from './http.js';
@@ -48,10 +49,18 @@ export interface BatchClient {
   allItems(batchId: string, options?: Omit<ListItemsOptions, 'cursor'>): AsyncGenerator<ItemView>;
   /** The completed items' conversations, parsed as the JSONL streams in (also while running). */
   results(batchId: string): AsyncGenerator<ResultLine>;
+  /** The results as a file of the format (JSON Lines or Parquet), its bytes as they stream in. */
+  exportResults(batchId: string, options?: ExportOptions): AsyncGenerator<Uint8Array>;
   recover(): Promise<RecoverResult>;
   cleanup(daysOld: number): Promise<CleanupResult>;
   /** A batch of any number of items, uploaded in chunks; see `uploadLargeBatch`. */
   createLargeBatch(options: LargeBatchOptions): Promise<BatchView>;
+}
+
+export interface ExportOptions {
+  format?: ResultsQuery['format'];
+  only?: ResultsQuery['only'];
+  includeMetadata?: boolean;
 }
 
 const BATCHES = '/api/v1/batches';
@@ -92,6 +101,16 @@ export function createClient(options: ClientOptions): BatchClient {
     results: async function* (batchId) {
       const answer = await send(batch(batchId, '/results'));
       for await (const line of answer.jsonLines()) yield line as ResultLine;
+    },
+    exportResults: async function* (batchId, { format, only, includeMetadata } = {}) {
+      const answer = await send(batch(batchId, '/results'), {
+        query: {
+          format,
+          only,
+          include_metadata: includeMetadata === undefined ? undefined : String(includeMetadata),
+        },
+      });
+      yield* answer.bytes();
     },
     recover: () => post(`${BATCHES}/recover`),
     cleanup: (daysOld) => post(`${BATCHES}/cleanup`, { days_old: daysOld }),

@@ -23,6 +23,8 @@ export interface Answer {
   json<T>(): Promise<T>;
   /** The body as JSON Lines, parsed while it streams in. */
   jsonLines(): AsyncGenerator<unknown>;
+  /** The body's bytes as they stream in. */
+  bytes(): AsyncGenerator<Uint8Array>;
 }
 
 /** Sends one request: the 2xx answer, or a thrown ApiError for anything else. */
@@ -48,6 +50,7 @@ export function httpSender({ baseUrl, token, fetch: fetchFn = globalThis.fetch }
     return {
       json: async <T>() => jsonOf<T>(response.status, await response.text().catch(unreachable)),
       jsonLines: () => parseJsonLines(guarded(response.body ?? [], unreachable)),
+      bytes: () => guarded(response.body ?? [], unreachable),
     };
   };
 }

@@ -1,4 +1,10 @@
-export { createClient, type BatchClient, type ListBatchesOptions, type ListItemsOptions } from './client.js';
+export {
+  createClient,
+  type BatchClient,
+  type ExportOptions,
+  type ListBatchesOptions,
+  type ListItemsOptions,
+} from './client.js';
 export type { ClientOptions } from './http.js';
 export { ApiError, isApiError } from './api-error.js';
 export type { LargeBatchOptions } from './large-batch.js';

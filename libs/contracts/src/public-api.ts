@@ -69,6 +69,47 @@ export const ResultLine = z.object({
 });
 export type ResultLine = z.infer<typeof ResultLine>;
 
+/**
+ * The formats of `GET /batches/:id/results`: our JSONL (ResultLine), OpenAI's chat fine-tuning
+ * JSONL (`{messages}`), ShareGPT (`{conversations: [{from, value}]}`, as Axolotl and LLaMA-Factory
+ * read it) and Parquet.
+ */
+export const EXPORT_FORMATS = ['jsonl', 'openai', 'sharegpt', 'parquet'] as const;
+export const ExportFormat = z.enum(EXPORT_FORMATS);
+export type ExportFormat = z.infer<typeof ExportFormat>;
+
+/** Whether the formats that hold conversations only (fine-tuning sets) can list unfinished items. */
+const HOLDS_UNFINISHED_ITEMS: Record<ExportFormat, boolean> = {
+  jsonl: true,
+  parquet: true,
+  openai: false,
+  sharegpt: false,
+};
+
+/** `completed`: the conversations; `all`: every item, with its status and error. */
+export const ExportScope = z.enum(['completed', 'all']);
+export type ExportScope = z.infer<typeof ExportScope>;
+
+export const ResultsQuery = z
+  .object({
+    format: ExportFormat.default('jsonl'),
+    only: ExportScope.default('completed'),
+    /** Adds the item's parameters, tokens and finish reason to each conversation. */
+    include_metadata: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+  })
+  .superRefine(({ format, only }, ctx) => {
+    if (only === 'all' && !HOLDS_UNFINISHED_ITEMS[format])
+      ctx.addIssue({
+        code: 'custom',
+        path: ['only'],
+        message: `only=all needs format jsonl or parquet: the ${format} format holds conversations only`,
+      });
+  });
+export type ResultsQuery = z.infer<typeof ResultsQuery>;
+
 /** Every error the API answers: `{error: {code, message, details?}}`. */
 export const ApiErrorCode = z.enum([
   'bad_request',

@@ -21,7 +21,12 @@ export {
   type RebuildResult,
 } from './projection/rebuild-projections.js';
 export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
-export { resultsPage, type ResultsPageQuery } from './queries/batch-results.queries.js';
+export {
+  exportPage,
+  type ExportPageQuery,
+  type ExportRow,
+  type ExportTurn,
+} from './queries/batch-results.queries.js';
 export {
   batchCountsByStatus,
   deleteBatchRows,

@@ -4,6 +4,7 @@ import {
   CleanupBody,
   ListBatchesQuery,
   ListItemsQuery,
+  ResultsQuery,
   ResumeBody,
   type BatchList,
   type BatchView,
@@ -78,11 +79,13 @@ export class BatchesController {
   async streamResults(
     @CurrentUser() userId: string,
     @Param('id') id: string,
+    @Query() query: unknown,
     @Res() response: Response,
   ): Promise<void> {
     const batchId = batchIdOf(id);
+    const options = parseRequest(ResultsQuery, query, 'query');
     await this.batches.get(userId, batchId);
-    await this.results.stream(userId, batchId, response);
+    await this.results.stream(userId, batchId, options, response);
   }
 
   @Post(':id/start')

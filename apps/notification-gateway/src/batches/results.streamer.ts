@@ -2,36 +2,68 @@ import { once } from 'node:events';
 import { Inject, Injectable } from '@nestjs/common';
 import type { DataSource } from 'typeorm';
 import type { Response } from 'express';
-import { resultsPage } from '@batch/persistence';
+import type { ResultsQuery } from '@batch/contracts';
+import { exportPage, type ExportRow } from '@batch/persistence';
 import { DATA_SOURCE } from '@batch/platform';
+import { exportLines } from './exports/export-lines.js';
+import { parquetExport } from './exports/parquet-export.js';
 
 const PAGE_SIZE = 500;
+/** Rows of a Parquet row group: what the gateway holds of a Parquet export at once (~10 MB of text). */
+const ROW_GROUP_ROWS = 5_000;
+
+const FILES: Record<ResultsQuery['format'], { type: string; extension: string }> = {
+  jsonl: { type: 'application/x-ndjson; charset=utf-8', extension: 'jsonl' },
+  openai: { type: 'application/x-ndjson; charset=utf-8', extension: 'openai.jsonl' },
+  sharegpt: { type: 'application/x-ndjson; charset=utf-8', extension: 'sharegpt.jsonl' },
+  parquet: { type: 'application/vnd.apache.parquet', extension: 'parquet' },
+};
 
 /**
- * Streams a batch's completed items as JSONL, a page at a time, waiting for the client to drain
- * each write: memory stays one page whatever the batch size, and a running batch yields what is
- * done so far.
+ * Streams a batch's results in a format, a page at a time, waiting for the client to drain each
+ * write: memory stays a page (a row group for Parquet) whatever the batch size, and a running batch
+ * yields what is done so far.
  */
 @Injectable()
 export class ResultsStreamer {
   constructor(@Inject(DATA_SOURCE) private readonly ds: DataSource) {}
 
-  async stream(userId: string, batchId: string, response: Response): Promise<void> {
+  async stream(userId: string, batchId: string, query: ResultsQuery, response: Response): Promise<void> {
+    const { format, only } = query;
     const pageAfter = (afterItemId?: string) =>
-      resultsPage(this.ds, { userId, batchId, afterItemId, limit: PAGE_SIZE });
+      exportPage(this.ds, { userId, batchId, only, afterItemId, limit: PAGE_SIZE });
     // The first page before the headers: a failure here is still an error answer, not a cut stream.
-    let page = await pageAfter();
-    response.status(200).setHeader('Content-Type', 'application/x-ndjson; charset=utf-8');
-    response.setHeader('Content-Disposition', `attachment; filename="${batchId}.jsonl"`);
+    const first = await pageAfter();
+    const file = FILES[format];
+    response.status(200).setHeader('Content-Type', file.type);
+    response.setHeader('Content-Disposition', `attachment; filename="${batchId}.${file.extension}"`);
     const closed = new AbortController();
     response.once('close', () => closed.abort());
-    try {
+    const send = async (bytes: string | Uint8Array) => {
+      if (!response.write(bytes)) await once(response, 'drain', { signal: closed.signal });
+    };
+    async function* pages(): AsyncGenerator<ExportRow[]> {
+      let page = first;
       while (!closed.signal.aborted && page.length > 0) {
-        const text = page.map((line) => JSON.stringify(line)).join('\n') + '\n';
-        if (!response.write(text)) await once(response, 'drain', { signal: closed.signal });
-        if (page.length < PAGE_SIZE) break;
-        page = await pageAfter(page.at(-1)?.item_id);
+        yield page;
+        if (page.length < PAGE_SIZE) return;
+        page = await pageAfter(page.at(-1)!.item_id);
       }
+    }
+    try {
+      if (format === 'parquet') {
+        const file = parquetExport(send, query);
+        let group: ExportRow[] = [];
+        for await (const page of pages()) {
+          group.push(...page);
+          if (group.length >= ROW_GROUP_ROWS) {
+            await file.writeRowGroup(group);
+            group = [];
+          }
+        }
+        await file.writeRowGroup(group);
+        if (!closed.signal.aborted) await file.finish();
+      } else for await (const page of pages()) await send(exportLines(format, page, query));
     } catch (error) {
       // A client that went away is not an error of ours.
       if (!closed.signal.aborted) throw error;
