@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { DuckDBInstance } from '@duckdb/node-api';
 import type { ResultLine } from '@batch/client';
 import { startPlatform, type Platform } from '@batch/testing';
 import { restOnlyProxy } from './proxies.spec-helpers.js';
@@ -107,6 +108,53 @@ describe('batchctl against the gateway, orchestrator and worker', () => {
     // Ids as the file gave them, or its 1-based line number where it gave none.
     const expectedIds = lines.map((_, index) => (index % 2 === 0 ? `item-${index}` : String(index + 1)));
     expect(new Set(results.map((result) => result.item_id))).toEqual(new Set(expectedIds));
+  });
+
+  it('creates a templated batch from CSV columns and exports it as ShareGPT and Parquet', async () => {
+    const config = JSON.stringify({ userPromptTemplate: 'Explain {{topic}} to {{parameters.audience}}' });
+    await writeFile(join(directory, 'lacking.csv'), 'id,topic,audience\nc1,tides,kids\nc2,waves,\n');
+    const refused = await batchctl('create', 'lacking.csv', '--config', config);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain(
+      'item c2 has no value for {{parameters.audience}} used in userPromptTemplate',
+    );
+
+    await writeFile(join(directory, 'audiences.csv'), 'id,topic,audience\nc1,tides,kids\nc2,waves,sailors\n');
+    const created = await batchctl('create', 'audiences.csv', '--config', config, '--watch');
+    expect(created.code).toBe(0);
+    const batchId = created.stdout.trim().split('\n')[0]!;
+
+    const sharegpt = await batchctl('export', batchId, '--format', 'sharegpt');
+    expect(sharegpt).toMatchObject({ code: 0, stderr: 'exported 2 sharegpt conversations\n' });
+    const conversations = sharegpt.stdout
+      .trimEnd()
+      .split('\n')
+      .map(
+        (line) => (JSON.parse(line) as { conversations: { from: string; value: string }[] }).conversations,
+      );
+    expect(conversations.map((turns) => turns.find((turn) => turn.from === 'human')?.value)).toEqual([
+      'Explain tides to kids',
+      'Explain waves to sailors',
+    ]);
+
+    const parquet = await batchctl('export', batchId, '--format', 'parquet', '--out', 'set.parquet');
+    expect(parquet.code).toBe(0);
+    expect(parquet.stderr).toMatch(/^exported \d+ bytes of Parquet to set\.parquet\n$/);
+    const duck = await DuckDBInstance.create(':memory:');
+    const connection = await duck.connect();
+    const read = await connection.runAndReadAll(
+      `SELECT item_id, len(messages) AS turns FROM read_parquet('${join(directory, 'set.parquet')}') ORDER BY item_id`,
+    );
+    expect(read.getRowObjectsJson()).toEqual([
+      { item_id: 'c1', turns: String(conversations[0]!.length) },
+      { item_id: 'c2', turns: String(conversations[1]!.length) },
+    ]);
+    connection.closeSync();
+    duck.closeSync();
+
+    const wrongScope = await batchctl('export', batchId, '--only', 'some');
+    expect(wrongScope.code).toBe(1);
+    expect(wrongScope.stderr).toContain('--only');
   });
 
   it('watches a batch live over WebSocket notifications until it completes; an ended batch ends at once', async () => {

@@ -32,6 +32,7 @@ import {
   MAX_ITEMS_PER_REQUEST,
   RecoverResult,
   ResultLine,
+  ResultsQuery,
   ResumeBody,
   SeedBatchList,
   SeedBatchStatus,
@@ -193,11 +194,14 @@ const ROUTES: Record<string, Record<string, Route>> = {
   },
   '/api/v1/batches/{id}/results': {
     get: {
-      summary: 'Completed items with their conversations, JSONL, streamed (also while running)',
+      summary:
+        'The results, streamed (also while running): our JSONL (each line a ResultLine), OpenAI chat ' +
+        'fine-tuning JSONL, ShareGPT JSONL, or Parquet (application/vnd.apache.parquet)',
+      query: ResultsQuery,
       ok: 200,
       answer: ResultLine,
       media: 'application/x-ndjson',
-      errors: onBatch,
+      errors: [...onBatch, 422],
       tag: 'batches',
     },
   },
