@@ -14,6 +14,7 @@ import {
 } from './commands/lifecycle.command.js';
 import { listCommand } from './commands/list.command.js';
 import { cleanupCommand, recoverCommand } from './commands/maintenance.command.js';
+import { statsCommand } from './commands/stats.command.js';
 import { statusCommand } from './commands/status.command.js';
 import { watchCommand } from './commands/watch.command.js';
 
@@ -23,6 +24,7 @@ const COMMANDS: Command[] = [
   statusCommand,
   listCommand,
   itemsCommand,
+  statsCommand,
   exportCommand,
   startCommand,
   pauseCommand,

@@ -1,5 +1,6 @@
 import type {
   BatchList,
+  BatchStats,
   BatchStatus,
   BatchView,
   CleanupResult,
@@ -51,6 +52,8 @@ export interface BatchClient {
   results(batchId: string): AsyncGenerator<ResultLine>;
   /** The results as a file of the format (JSON Lines or Parquet), its bytes as they stream in. */
   exportResults(batchId: string, options?: ExportOptions): AsyncGenerator<Uint8Array>;
+  /** Dataset statistics of the batch: turns, characters, tokens, personas, duplicates, failures. */
+  stats(batchId: string): Promise<BatchStats>;
   recover(): Promise<RecoverResult>;
   cleanup(daysOld: number): Promise<CleanupResult>;
   /** A batch of any number of items, uploaded in chunks; see `uploadLargeBatch`. */
@@ -112,6 +115,7 @@ export function createClient(options: ClientOptions): BatchClient {
       });
       yield* answer.bytes();
     },
+    stats: (batchId) => get(batch(batchId, '/stats')),
     recover: () => post(`${BATCHES}/recover`),
     cleanup: (daysOld) => post(`${BATCHES}/cleanup`, { days_old: daysOld }),
     createLargeBatch: (largeBatch) => uploadLargeBatch(client, largeBatch),

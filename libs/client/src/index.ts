@@ -29,6 +29,7 @@ export type {
   BatchConfig,
   BatchList,
   BatchProgressPayload,
+  BatchStats,
   BatchStatus,
   BatchStatusPayload,
   BatchView,

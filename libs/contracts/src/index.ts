@@ -9,6 +9,7 @@ export * from './orchestrator-api.js';
 export * from './subjects.js';
 export * from './validation.js';
 export * from './public-api.js';
+export * from './batch-stats.js';
 export * from './conversations-api.js';
 export * from './asyncapi.js';
 export * from './storable-json.js';

@@ -21,6 +21,7 @@ export {
   type RebuildResult,
 } from './projection/rebuild-projections.js';
 export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
+export { batchStats } from './queries/batch-stats.queries.js';
 export {
   exportPage,
   type ExportPageQuery,

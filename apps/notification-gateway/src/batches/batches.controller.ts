@@ -1,5 +1,6 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
+import type { DataSource } from 'typeorm';
 import {
   CleanupBody,
   ListBatchesQuery,
@@ -7,11 +8,14 @@ import {
   ResultsQuery,
   ResumeBody,
   type BatchList,
+  type BatchStats,
   type BatchView,
   type CleanupResult,
   type ItemPage,
   type RecoverResult,
 } from '@batch/contracts';
+import { batchStats } from '@batch/persistence';
+import { DATA_SOURCE } from '@batch/platform';
 import { CurrentUser } from '../auth/current-user.decorator.js';
 import { batchIdOf, parseRequest } from '../http/parse-request.js';
 import { BatchesService } from './batches.service.js';
@@ -23,6 +27,7 @@ export class BatchesController {
   constructor(
     private readonly batches: BatchesService,
     private readonly results: ResultsStreamer,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
   ) {}
 
   @Post()
@@ -86,6 +91,14 @@ export class BatchesController {
     const options = parseRequest(ResultsQuery, query, 'query');
     await this.batches.get(userId, batchId);
     await this.results.stream(userId, batchId, options, response);
+  }
+
+  /** Dataset statistics, computed by PostgreSQL over the batch's rows (also while it runs). */
+  @Get(':id/stats')
+  async stats(@CurrentUser() userId: string, @Param('id') id: string): Promise<BatchStats> {
+    const batchId = batchIdOf(id);
+    await this.batches.get(userId, batchId);
+    return batchStats(this.ds, { userId, batchId });
   }
 
   @Post(':id/start')

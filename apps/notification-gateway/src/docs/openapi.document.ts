@@ -6,6 +6,7 @@ import {
   BackupView,
   BulkDeleteBody,
   BatchList,
+  BatchStats,
   BatchView,
   CleanupBody,
   CleanupResult,
@@ -202,6 +203,16 @@ const ROUTES: Record<string, Record<string, Route>> = {
       answer: ResultLine,
       media: 'application/x-ndjson',
       errors: [...onBatch, 422],
+      tag: 'batches',
+    },
+  },
+  '/api/v1/batches/{id}/stats': {
+    get: {
+      summary:
+        "Dataset statistics: conversations, turns, characters by role, tokens, personas, duplicate and empty replies, truncations, failures by code; computed by PostgreSQL over the batch's rows (also while running)",
+      ok: 200,
+      answer: BatchStats,
+      errors: onBatch,
       tag: 'batches',
     },
   },
