@@ -12,3 +12,5 @@ export * from './chaos.js';
 export * from './otlp-receiver.js';
 export * from './fake-llm.js';
 export * from './test-socket.js';
+export * from './seeded-conversations.js';
+export * from './batch-stats.fixture.js';

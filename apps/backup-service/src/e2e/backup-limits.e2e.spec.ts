@@ -9,14 +9,16 @@ import { JSONParser } from '@streamparser/json';
 import type pg from 'pg';
 import type { BackupView } from '@batch/contracts';
 import {
-  peakRss,
-  startPlatform,
   type Caller,
+  peakRss,
   type Platform,
   type RunningServer,
+  schemaClient,
+  seedConversations,
   type ServiceProcess,
+  startPlatform,
 } from '@batch/testing';
-import { backupOnPrivateS3, schemaClient, seedConversations, watchBackupFacts } from './backup-fixtures.js';
+import { backupOnPrivateS3, watchBackupFacts } from './backup-fixtures.js';
 
 /**
  * Left alone, V8 lets garbage grow the heap by hundreds of MB before it collects (the 200 MB backup

@@ -2,14 +2,8 @@ import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import type { BackupList, BackupView, DownloadLink, SeedBackupCreated } from '@batch/contracts';
-import { startPlatform, type Caller, type Platform } from '@batch/testing';
-import {
-  schemaClient,
-  seedConversations,
-  sha256,
-  sourceConversations,
-  watchBackupFacts,
-} from './backup-fixtures.js';
+import { type Caller, type Platform, schemaClient, seedConversations, startPlatform } from '@batch/testing';
+import { sha256, sourceConversations, watchBackupFacts } from './backup-fixtures.js';
 
 let platform: Platform;
 let db: pg.Client;

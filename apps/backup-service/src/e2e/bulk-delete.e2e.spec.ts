@@ -3,22 +3,18 @@ import type pg from 'pg';
 import type { BackupView, Notification, OperationStarted, OperationView } from '@batch/contracts';
 import { createEventStore } from '@batch/event-store';
 import {
+  type Caller,
   isControl,
   isNotification,
   openSocket,
-  startPlatform,
-  type Caller,
   type Platform,
+  schemaClient,
+  seedConversations,
+  startPlatform,
 } from '@batch/testing';
 import type { OperationEvent } from '../saga/bulk-delete.domain.js';
 import { operationAggregate } from '../saga/operation.aggregate.js';
-import {
-  backupOnPrivateS3,
-  schemaClient,
-  seedConversations,
-  watchBackupFacts,
-  type BackupFactWatch,
-} from './backup-fixtures.js';
+import { backupOnPrivateS3, watchBackupFacts, type BackupFactWatch } from './backup-fixtures.js';
 
 let platform: Platform;
 let db: pg.Client;

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type pg from 'pg';
 import type { BackupView, RestoreProgress, RestoreResult, RestoreStarted } from '@batch/contracts';
-import { startPlatform, type Caller, type Platform } from '@batch/testing';
-import {
-  schemaClient,
-  seedConversations,
-  watchBackupFacts,
-  type BackupFactWatch,
-} from './backup-fixtures.js';
+import { type Caller, type Platform, schemaClient, seedConversations, startPlatform } from '@batch/testing';
+import { watchBackupFacts, type BackupFactWatch } from './backup-fixtures.js';
 
 let platform: Platform;
 let db: pg.Client;

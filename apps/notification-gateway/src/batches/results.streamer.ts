@@ -9,8 +9,16 @@ import { exportLines } from './exports/export-lines.js';
 import { parquetExport } from './exports/parquet-export.js';
 
 const PAGE_SIZE = 500;
-/** Rows of a Parquet row group: what the gateway holds of a Parquet export at once (~10 MB of text). */
-const ROW_GROUP_ROWS = 5_000;
+
+/**
+ * A Parquet row group ends once its turns hold this much text (or at ROW_GROUP_MAX_ROWS): what the
+ * gateway holds of a Parquet export at once, whatever the size of the conversations.
+ */
+const ROW_GROUP_TEXT_BYTES = 4 * 1024 * 1024;
+const ROW_GROUP_MAX_ROWS = 20_000;
+
+const textBytesOf = (rows: readonly ExportRow[]) =>
+  rows.reduce((sum, row) => row.turns.reduce((turns, turn) => turns + turn.content.length, sum), 0);
 
 const FILES: Record<ResultsQuery['format'], { type: string; extension: string }> = {
   jsonl: { type: 'application/x-ndjson; charset=utf-8', extension: 'jsonl' },
@@ -54,11 +62,14 @@ export class ResultsStreamer {
       if (format === 'parquet') {
         const file = parquetExport(send, query);
         let group: ExportRow[] = [];
+        let groupBytes = 0;
         for await (const page of pages()) {
           group.push(...page);
-          if (group.length >= ROW_GROUP_ROWS) {
+          groupBytes += textBytesOf(page);
+          if (groupBytes >= ROW_GROUP_TEXT_BYTES || group.length >= ROW_GROUP_MAX_ROWS) {
             await file.writeRowGroup(group);
             group = [];
+            groupBytes = 0;
           }
         }
         await file.writeRowGroup(group);

@@ -42,20 +42,23 @@ interface TurnRow {
 /**
  * Completed items are read from the conversations (a running batch gives what is done so far),
  * every item from the batch's items. Both page on the (batch_id, item_id) unique index, so page n
- * costs what page 1 costs; the batch must be the user's.
+ * costs what page 1 costs. The batch must be the user's: checked once (batch ids are unique across
+ * users), not as a condition on each row, which let the planner prefer the user's index before
+ * ANALYZE had seen a new batch's rows and sort every remaining row for each page.
  */
 const PAGE_SQL = {
   completed: `SELECT c.item_id, c.topic, i.parameters, 'completed' AS status, NULL::jsonb AS error,
       c.id AS conversation_id, c.persona, c.prompt_tokens, c.completion_tokens, c.finish_reason, c.created_at
     FROM conversations c LEFT JOIN batch_items i ON i.batch_id = c.batch_id AND i.item_id = c.item_id
-    WHERE c.batch_id = $1 AND c.user_id = $2 AND ($3::text IS NULL OR c.item_id > $3)
-    ORDER BY c.item_id LIMIT $4`,
+    WHERE c.batch_id = $1 AND EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = $1 AND b.user_id = $2)
+      AND ($3::text IS NULL OR c.item_id > $3)
+    ORDER BY c.batch_id, c.item_id LIMIT $4`,
   all: `SELECT i.item_id, i.topic, i.parameters, i.status, i.error,
       c.id AS conversation_id, c.persona, c.prompt_tokens, c.completion_tokens, c.finish_reason, c.created_at
     FROM batch_items i LEFT JOIN conversations c ON c.batch_id = i.batch_id AND c.item_id = i.item_id
     WHERE i.batch_id = $1 AND EXISTS (SELECT 1 FROM batches b WHERE b.batch_id = $1 AND b.user_id = $2)
       AND ($3::text IS NULL OR i.item_id > $3)
-    ORDER BY i.item_id LIMIT $4`,
+    ORDER BY i.batch_id, i.item_id LIMIT $4`,
 };
 
 /** A page of the user's batch for an export, in item id order, each item with its turns in order. */
