@@ -59,15 +59,22 @@ const wordsSql = (seed: string, count: string) =>
   `(SELECT string_agg(w[1 + abs(hashtext(${seed} || ':' || i)) % ${WORDS.length}], ' ')
       FROM generate_series(1, ${count}) i)`;
 
-async function seed(db: pg.Client): Promise<void> {
-  for (let from = 1; from <= CONVERSATIONS; from += SEED_CHUNK) {
-    const to = Math.min(CONVERSATIONS, from + SEED_CHUNK - 1);
+/**
+ * `count` conversations of 5 prose-like turns of the user's batch, straight into the tables, then
+ * ANALYZE (as autovacuum would have by the time a batch of that size is done).
+ */
+export async function seedProse(
+  db: pg.Client,
+  { userId, batchId, count }: { userId: string; batchId: string; count: number },
+): Promise<void> {
+  for (let from = 1; from <= count; from += SEED_CHUNK) {
+    const to = Math.min(count, from + SEED_CHUNK - 1);
     await db.query(
       `INSERT INTO conversations (id, batch_id, item_id, user_id, topic, persona, content, created_at)
        SELECT 'bench-' || g, $4, 'item-' || g, $3, 'topic ' || (g % 500), 'Expert',
               ${wordsSql(`g::text`, '160')}, now() - (g || ' milliseconds')::interval
          FROM (SELECT $5::text[] AS w) words, generate_series($1::int, $2::int) g`,
-      [from, to, USER, BATCH, WORDS],
+      [from, to, userId, batchId, WORDS],
     );
     await db.query(
       `INSERT INTO conversation_turns (id, conversation_id, role, content, sequence)
@@ -219,7 +226,7 @@ export async function backupsBench(
     const authorization = { authorization: `Bearer ${token}` };
 
     await db.connect();
-    const seeded = await timed(() => seed(db));
+    const seeded = await timed(() => seedProse(db, { userId: USER, batchId: BATCH, count: CONVERSATIONS }));
     const rows = CONVERSATIONS * (1 + TURNS);
     const pid = backupService.child.pid!;
     const pids = [pid, gateway.child.pid!];

@@ -5,6 +5,7 @@ import { apiBench, LOAD_HEAD } from './api.bench.js';
 import { backupsBench } from './backups.bench.js';
 import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
+import { exportsBench } from './exports.bench.js';
 import { notificationsBench } from './notifications.bench.js';
 import { providersBench } from './providers.bench.js';
 import { printGrid, printTable } from './report.js';
@@ -42,6 +43,13 @@ try {
     printTable(
       'Backups (backup-service + gateway as processes; S3 is s3rver in this process)',
       await backupsBench(nc, namespace, infrastructure.env.NATS_URL),
+    );
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
+  if (!only || only === 'exports') {
+    printTable(
+      'Training-data exports (orchestrator + gateway as processes; the download read by this process)',
+      await exportsBench(nc, namespace, infrastructure.env.NATS_URL),
     );
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
