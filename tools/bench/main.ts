@@ -9,8 +9,11 @@ import { exportsBench } from './exports.bench.js';
 import { notificationsBench } from './notifications.bench.js';
 import { providersBench } from './providers.bench.js';
 import { printGrid, printTable } from './report.js';
+import { build } from '../build/build.mjs';
 
 /** `npm run bench`: measures on real servers (found or started like the tests') and prints tables. */
+// The services run from dist/, built first (only what changed).
+await build();
 const infrastructure = await ensureInfrastructure();
 Object.assign(process.env, infrastructure.env);
 const nc = await connect({ servers: infrastructure.env.NATS_URL, name: 'bench' });

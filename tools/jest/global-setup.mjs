@@ -3,6 +3,10 @@
 import '@swc-node/register/esm-register';
 
 export default async function globalSetup() {
+  // The services the tests start run from dist/: built first (only what changed).
+  const { build } = await import('../build/build.mjs');
+  const built = await build();
+  console.log(`\nbuilt ${built.files} file(s) of the apps and libs in ${built.ms} ms`);
   const { ensureInfrastructure } = await import('../../libs/testing/src/infrastructure.ts');
   const infrastructure = await ensureInfrastructure();
   Object.assign(process.env, infrastructure.env);

@@ -39,7 +39,8 @@ export async function startService(
 ): Promise<ServiceProcess> {
   const child = spawn(
     process.execPath,
-    ['--conditions=@batch/source', '--import', '@swc-node/register/esm-register', `apps/${name}/src/main.ts`],
+    // Built code (Jest's global setup and the bench build first): no TypeScript compiled at start.
+    [`apps/${name}/dist/main.js`],
     {
       cwd: repositoryRoot,
       // Any free ops port, unless the test names one: several workers run side by side.

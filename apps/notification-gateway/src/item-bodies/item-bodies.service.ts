@@ -1,3 +1,4 @@
+import { extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Inject, Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { Piscina } from 'piscina';
@@ -33,7 +34,10 @@ export class ItemBodiesService implements OnApplicationShutdown {
     @Inject(SETTINGS) config: GatewayConfig,
   ) {
     this.pool = new Piscina({
-      filename: fileURLToPath(new URL('./parse-item-body.worker.ts', import.meta.url)),
+      // Beside this module: `.ts` when run from the sources, `.js` when built.
+      filename: fileURLToPath(
+        new URL(`./parse-item-body.worker${extname(import.meta.url)}`, import.meta.url),
+      ),
       minThreads: 0,
       maxThreads: 1,
       maxQueue: MAX_QUEUED,
