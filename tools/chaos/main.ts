@@ -1,4 +1,5 @@
 import { ensureInfrastructure, runChaos } from '@batch/testing';
+import { build } from '../build/build.mjs';
 
 /**
  * `npm run chaos`: a batch run while the services are SIGKILLed at random, then the count of what
@@ -16,6 +17,8 @@ const options = {
   ...(process.env.CHAOS_LOGS ? { logsDir: process.env.CHAOS_LOGS } : {}),
   ...(process.env.CHAOS_LOG_LEVEL ? { logLevel: process.env.CHAOS_LOG_LEVEL } : {}),
 };
+// The services run from dist/, built first (only what changed).
+await build();
 const infrastructure = await ensureInfrastructure();
 Object.assign(process.env, infrastructure.env);
 console.log(
