@@ -4,6 +4,7 @@ import { banner } from './banner.js';
 import { authSecret, signDevToken } from './dev-token.js';
 import { startInfrastructure, type Owned } from './infrastructure.js';
 import { migrate } from './migrations.js';
+import { build } from '../build/build.mjs';
 import { buildConsoleIfMissing } from './console-build.js';
 import { isBuilt, SERVICES, serviceProcess } from './services.js';
 import { loadStartConfig, type StartConfig } from './start.config.js';
@@ -40,6 +41,8 @@ const services: SupervisedProcess[] = [];
 
 async function start(): Promise<void> {
   await mkdir(config.DATA_DIR, { recursive: true });
+  const built = await build();
+  say(`built the services (${built.files} file(s) compiled in ${duration(built.ms)})`);
   // Built beside the servers' start: the gateway serves it only if it is there when it starts.
   const consoleBuilt = buildConsoleIfMissing(say);
   const infrastructure = await startInfrastructure({

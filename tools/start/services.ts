@@ -10,23 +10,30 @@ export const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const SERVICES = [
   {
     name: 'orchestrator',
-    main: 'apps/batch-orchestrator/src/main.ts',
+    main: 'apps/batch-orchestrator/dist/main.js',
     readyText: 'batch-orchestrator ready',
   },
-  { name: 'worker', main: 'apps/generation-worker/src/main.ts', readyText: 'generation-worker ready' },
-  { name: 'gateway', main: 'apps/notification-gateway/src/main.ts', readyText: 'notification-gateway ready' },
-  { name: 'backup', main: 'apps/backup-service/src/main.ts', readyText: 'backup-service ready' },
+  { name: 'worker', main: 'apps/generation-worker/dist/main.js', readyText: 'generation-worker ready' },
+  {
+    name: 'gateway',
+    main: 'apps/notification-gateway/dist/main.js',
+    readyText: 'notification-gateway ready',
+  },
+  { name: 'backup', main: 'apps/backup-service/dist/main.js', readyText: 'backup-service ready' },
 ] as const;
 export type ServiceName = (typeof SERVICES)[number]['name'];
 export type Service = (typeof SERVICES)[number];
 
 export const isBuilt = (path: string): boolean => existsSync(join(repositoryRoot, path));
 
-/** Runs a service from its TypeScript sources, as `npm run orchestrator` does. */
+/**
+ * Runs a service from its built code (`npm start` builds what changed first); `npm run orchestrator`
+ * and the others run from the TypeScript sources, for development.
+ */
 export const serviceProcess = (service: Service, env: NodeJS.ProcessEnv): ProcessDefinition => ({
   name: service.name,
   command: process.execPath,
-  args: ['--conditions=@batch/source', '--import', '@swc-node/register/esm-register', service.main],
+  args: [service.main],
   cwd: repositoryRoot,
   env,
   readyText: service.readyText,
