@@ -40,6 +40,8 @@ export default [
               onlyDependOnLibsWithTags: ['type:contracts', 'type:data'],
             },
             { sourceTag: 'type:client', onlyDependOnLibsWithTags: ['type:contracts'] },
+            // Item lists as JSON Lines or CSV: parsed the same by batchctl and the gateway.
+            { sourceTag: 'type:formats', onlyDependOnLibsWithTags: ['type:contracts'] },
             { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts'] },
             {
               sourceTag: 'type:app',
@@ -49,6 +51,7 @@ export default [
                 'type:data',
                 'type:platform',
                 'type:client',
+                'type:formats',
                 'type:testing',
               ],
             },

@@ -14,6 +14,7 @@ import {
   authenticateBeforeBody,
   carriesItems,
   isJson,
+  refuseUnsupportedItemMedia,
   SMALL_BODY_BYTES,
 } from './http/request-bodies.js';
 import { requestMetrics } from './http/request-metrics.middleware.js';
@@ -21,7 +22,7 @@ import { serveConsole } from './http/console-files.js';
 
 /**
  * The gateway's HTTP application: request metrics, the token checked before any body is read, item
- * lists read as bytes (parsed off the event loop), other bodies up to 1 MiB, JSON for requests Node
+ * lists in a content type their route takes read as bytes (parsed off the event loop), other bodies up to 1 MiB, JSON for requests Node
  * refuses itself, the Swagger UI at /api/docs.
  */
 export async function createGatewayApp(
@@ -35,6 +36,7 @@ export async function createGatewayApp(
   });
   app.use(requestMetrics(app.get<GatewayMetrics>(GATEWAY_METRICS), logger));
   app.use(authenticateBeforeBody(app.get<Authenticate>(AUTHENTICATOR)));
+  app.use(refuseUnsupportedItemMedia);
   app.useBodyParser('raw', { type: carriesItems, limit: config.MAX_BODY_BYTES });
   app.useBodyParser('json', { type: isJson, limit: SMALL_BODY_BYTES });
   answerClientErrors(app.getHttpServer());

@@ -25,6 +25,7 @@ const CODE_OF_STATUS: Record<number, ApiErrorCode> = {
   404: 'not_found',
   409: 'conflict',
   413: 'payload_too_large',
+  415: 'unsupported_media_type',
   431: 'headers_too_large',
   422: 'validation',
   429: 'rate_limited',

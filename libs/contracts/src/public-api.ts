@@ -119,6 +119,7 @@ export const ApiErrorCode = z.enum([
   'gone',
   'length_required',
   'payload_too_large',
+  'unsupported_media_type',
   'headers_too_large',
   'validation',
   'rate_limited',

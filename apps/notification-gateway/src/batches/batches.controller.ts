@@ -1,4 +1,16 @@
-import { Body, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Delete,
+  Get,
+  Headers,
+  HttpCode,
+  Inject,
+  Param,
+  Post,
+  Query,
+  Res,
+} from '@nestjs/common';
 import type { Response } from 'express';
 import type { DataSource } from 'typeorm';
 import {
@@ -70,14 +82,16 @@ export class BatchesController {
     return this.batches.items(userId, batchIdOf(id), parseRequest(ListItemsQuery, query, 'query'));
   }
 
+  /** JSON `{items}`, or JSON Lines or CSV by Content-Type. */
   @Post(':id/items')
   @HttpCode(200)
   addItems(
     @CurrentUser() userId: string,
     @Param('id') id: string,
     @Body() body: unknown,
+    @Headers('content-type') contentType: string | undefined,
   ): Promise<BatchView> {
-    return this.batches.addItemsFromBody(userId, batchIdOf(id), body);
+    return this.batches.addItemsFromBody(userId, batchIdOf(id), body, contentType);
   }
 
   @Get(':id/results')

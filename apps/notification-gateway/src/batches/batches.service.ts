@@ -59,9 +59,17 @@ export class BatchesService {
     return view;
   }
 
-  /** `POST /api/v1/batches/:id/items`: adds items (at least one) to a pending batch, in as many requests as they need. */
-  async addItemsFromBody(userId: string, batchId: string, body: unknown): Promise<BatchView> {
-    const { chunks } = await this.itemBodies.parse('add-items', body, { userId, batchId });
+  /**
+   * `POST /api/v1/batches/:id/items`: adds items (at least one) to a pending batch, in as many
+   * requests as they need; the body is JSON, JSON Lines or CSV (by its content type).
+   */
+  async addItemsFromBody(
+    userId: string,
+    batchId: string,
+    body: unknown,
+    contentType?: string,
+  ): Promise<BatchView> {
+    const { chunks } = await this.itemBodies.parse('add-items', body, { userId, batchId }, contentType);
     let view: BatchView | undefined;
     for (const chunk of chunks)
       view = await this.orchestrator.commandEncoded<BatchView>(

@@ -66,6 +66,7 @@ const ERROR_TEXT: Record<number, string> = {
   410: 'gone: the backup expired and was deleted',
   411: 'the upload needs a Content-Length',
   413: 'body over the size limit',
+  415: 'a content type the route does not take',
   422: 'validation failed; details name each failing field',
   429: 'rate limited; see Retry-After',
   503: 'NATS, PostgreSQL or the batch service is unreachable',
@@ -81,6 +82,8 @@ interface Route {
   media?: string;
   /** The request body's media type when it is not JSON read whole (a streamed upload). */
   bodyMedia?: string;
+  /** Text media types the body may also come in, beside JSON, each with what its text holds. */
+  textBodies?: Record<string, string>;
   errors: number[];
   tag: string;
   public?: boolean;
@@ -123,6 +126,10 @@ const seed = (summary: string, answer: z.ZodType, body?: z.ZodType): Route => ({
   tag: 'seed 002 (compatible routes)',
 });
 
+const ITEMS_CSV =
+  'UTF-8 CSV with a header: a "topic" column, an optional "id", every other column a parameter (an empty cell is no parameter); quoted cells may hold commas and newlines';
+const ITEMS_JSONL = 'UTF-8 JSON Lines: one {id?, topic, parameters?} a line; blank lines are skipped';
+
 const ROUTES: Record<string, Record<string, Route>> = {
   '/api/v1/batches': {
     post: {
@@ -130,7 +137,8 @@ const ROUTES: Record<string, Record<string, Route>> = {
       body: CreateBatchBody,
       ok: 201,
       answer: BatchView,
-      errors: [...common, 400, 413, 422],
+      // 415: CSV or JSON Lines items go to POST /api/v1/batches/{id}/items.
+      errors: [...common, 400, 413, 415, 422],
       tag: 'batches',
     },
     get: {
@@ -189,8 +197,19 @@ const ROUTES: Record<string, Record<string, Route>> = {
       tag: 'batches',
     },
     post: {
-      ...lifecycle('Add items to a pending batch (chunks of a large batch)', AddItemsBody),
-      errors: [...onBatch, 409, 400, 413, 422],
+      ...lifecycle(
+        'Add items to a pending batch (chunks of a large batch): JSON {items}, or the items as CSV or JSON Lines by ' +
+          "Content-Type, read by batchctl create's rules (an item without an id gets its line number; a bad line is a " +
+          '422 naming it). With CSV and JSON Lines, create the batch with JSON {name, config, items: [], autoStart: false}, add ' +
+          'its items here, then start it',
+        AddItemsBody,
+      ),
+      textBodies: {
+        'text/csv': ITEMS_CSV,
+        'application/x-ndjson': ITEMS_JSONL,
+        'application/jsonl': ITEMS_JSONL,
+      },
+      errors: [...onBatch, 409, 400, 413, 415, 422],
     },
   },
   '/api/v1/batches/{id}/results': {
@@ -496,7 +515,15 @@ function operation(path: string, route: Route): Schema {
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: schemaOf(route.body, 'input') } },
+            content: {
+              'application/json': { schema: schemaOf(route.body, 'input') },
+              ...Object.fromEntries(
+                Object.entries(route.textBodies ?? {}).map(([media, description]) => [
+                  media,
+                  { schema: { type: 'string', description } },
+                ]),
+              ),
+            },
           },
         }
       : {}),

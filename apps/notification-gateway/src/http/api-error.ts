@@ -8,6 +8,7 @@ const STATUS: Record<ApiErrorCode, number> = {
   gone: 410,
   length_required: 411,
   payload_too_large: 413,
+  unsupported_media_type: 415,
   headers_too_large: 431,
   validation: 422,
   rate_limited: 429,

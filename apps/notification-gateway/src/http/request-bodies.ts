@@ -3,6 +3,8 @@ import type { Duplex } from 'node:stream';
 import type { NextFunction, Request, Response } from 'express';
 import type { AuthenticatedRequest } from '../auth/auth.guard.js';
 import { bearerTokenOf, type Authenticate } from '../auth/authenticator.js';
+import { itemBodyMediaOf } from '../item-bodies/item-body-media.js';
+import type { ItemBodyKind } from '../item-bodies/parse-item-body.js';
 import { ApiError } from './api-error.js';
 import { toApiError } from './api-exception.filter.js';
 
@@ -10,14 +12,18 @@ import { toApiError } from './api-exception.filter.js';
 export const SMALL_BODY_BYTES = 1024 * 1024;
 
 /** POST routes whose body is an item list: read as bytes (up to MAX_BODY_BYTES) and parsed off the event loop. */
-const ITEM_ROUTES = [
-  /^\/api\/v1\/batches\/?$/,
-  /^\/api\/v1\/batches\/[^/]+\/items\/?$/,
-  /^\/batch\/start\/?$/,
+const ITEM_ROUTES: [ItemBodyKind, RegExp][] = [
+  ['create', /^\/api\/v1\/batches\/?$/],
+  ['add-items', /^\/api\/v1\/batches\/[^/]+\/items\/?$/],
+  ['seed-start', /^\/batch\/start\/?$/],
 ];
 
-export const carriesItems = (request: IncomingMessage): boolean =>
-  request.method === 'POST' && ITEM_ROUTES.some((route) => route.test((request.url ?? '').split('?')[0]!));
+const itemBodyKindOf = (request: IncomingMessage): ItemBodyKind | undefined =>
+  request.method === 'POST'
+    ? ITEM_ROUTES.find(([, route]) => route.test((request.url ?? '').split('?')[0]!))?.[0]
+    : undefined;
+
+export const carriesItems = (request: IncomingMessage): boolean => itemBodyKindOf(request) !== undefined;
 
 /** POST routes whose body is a backup file: streamed to storage as it arrives, never parsed here. */
 const STREAMED_ROUTES = [/^\/api\/backup\/?$/];
@@ -56,6 +62,23 @@ export function authenticateBeforeBody(authenticate: Authenticate) {
       },
     );
   };
+}
+
+/**
+ * An item list in a content type its route does not take is a 415 before a byte of it is read,
+ * like a missing token: a 60 MB body is not read to be refused.
+ */
+export function refuseUnsupportedItemMedia(request: Request, response: Response, next: NextFunction): void {
+  const kind = itemBodyKindOf(request);
+  if (kind === undefined || !hasBody(request)) return next();
+  try {
+    itemBodyMediaOf(kind, request.headers['content-type']);
+  } catch (error) {
+    const refusal = toApiError(error);
+    response.setHeader('Connection', 'close');
+    return void response.status(refusal.status).json(refusal.body);
+  }
+  next();
 }
 
 /**

@@ -6,6 +6,7 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import { NATS, SETTINGS } from '@batch/platform';
 import type { GatewayConfig } from '../config/gateway.config.js';
 import { ApiError, validationError } from '../http/api-error.js';
+import { itemBodyMediaOf } from './item-body-media.js';
 import {
   parseItemBody,
   type ItemBodyJob,
@@ -49,22 +50,37 @@ export class ItemBodiesService implements OnApplicationShutdown {
     });
   }
 
+  /** `contentType` says how the body is written: JSON, or JSON Lines and CSV for add items. */
   async parse<K extends ItemBodyKind>(
     kind: K,
     body: unknown,
     owner: { userId: string; batchId: string },
+    contentType?: string,
   ): Promise<Parsed<K>> {
     const bytes = Buffer.isBuffer(body) ? body : new Uint8Array();
     const job: ItemBodyJob = {
       kind,
+      media: itemBodyMediaOf(kind, contentType),
       body: bytes,
       ...owner,
       maxPayload: this.nc.info?.max_payload ?? 1024 * 1024,
     };
-    const parsed = bytes.length <= INLINE_BYTES ? parseItemBody(job) : await this.inWorker(job);
+    const parsed = bytes.length <= INLINE_BYTES ? await parseItemBody(job) : await this.inWorker(job);
     if (parsed.ok) return parsed as Parsed<K>;
-    if (parsed.error === 'syntax') throw new ApiError('bad_request', parsed.message);
-    throw validationError(parsed.what, parsed.issues);
+    switch (parsed.error) {
+      case 'syntax':
+        throw new ApiError('bad_request', parsed.message);
+      case 'validation':
+        throw validationError(parsed.what, parsed.issues);
+      case 'line':
+        throw new ApiError('validation', `line ${parsed.line}: ${parsed.reason}`, [
+          { field: `line ${parsed.line}`, message: parsed.reason },
+        ]);
+      default: {
+        const unhandled: never = parsed;
+        throw new Error(`unhandled item body failure ${JSON.stringify(unhandled)}`);
+      }
+    }
   }
 
   private async inWorker(job: ItemBodyJob): Promise<ParsedItemBody> {

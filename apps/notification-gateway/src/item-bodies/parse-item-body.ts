@@ -1,14 +1,21 @@
+import { Readable } from 'node:stream';
 import {
   AddItemsBody,
   chunkItems,
   CreateBatchBody,
   jsonBytes,
+  MAX_ITEMS_PER_REQUEST,
   SeedStartBody,
   validate,
   type BatchConfig,
   type FieldIssue,
   type ItemSpec,
 } from '@batch/contracts';
+import { ItemsFileError, readItems, type ItemsFormat } from '@batch/item-files';
+import type { ItemBodyMedia } from './item-body-media.js';
+
+/** Text bodies are fed to the line parsers in pieces of this size, as a file stream would be. */
+const PIECE_BYTES = 64 * 1024;
 
 /** Room in one NATS request for its headers and the JSON around the request's fields. */
 const HEADROOM_BYTES = 4 * 1024;
@@ -18,6 +25,8 @@ export type ItemBodyKind = 'create' | 'add-items' | 'seed-start';
 
 export interface ItemBodyJob {
   kind: ItemBodyKind;
+  /** JSON Lines and CSV only for add items (see itemBodyMediaOf). */
+  media: ItemBodyMedia;
   body: Uint8Array;
   userId: string;
   /** The batch the items go to (a new one's id is chosen before its body is read). */
@@ -43,7 +52,9 @@ export type ParsedItemBody =
   | ({ ok: true; kind: 'add-items' } & EncodedItems)
   | ({ ok: true; kind: 'seed-start'; config: BatchConfig } & EncodedItems)
   | { ok: false; error: 'syntax'; message: string }
-  | { ok: false; error: 'validation'; what: string; issues: FieldIssue[] };
+  | { ok: false; error: 'validation'; what: string; issues: FieldIssue[] }
+  /** A JSON Lines or CSV line that is not an item; `line` is 1-based. */
+  | { ok: false; error: 'line'; line: number; reason: string };
 
 /** The fields of the orchestrator's `create` request besides its first chunk of items. */
 export const createFields = (userId: string, batchId: string, batch: NewBatchFields, totalItems: number) => ({
@@ -73,7 +84,42 @@ const invalid = (what: string, issues: FieldIssue[]): ParsedItemBody => ({
  * Parses, validates and encodes a body of items in one go, with no I/O: it runs in a worker thread
  * for large bodies, so that a 60 MB request never holds up the gateway's other requests.
  */
-export function parseItemBody({ kind, body, userId, batchId, maxPayload }: ItemBodyJob): ParsedItemBody {
+export async function parseItemBody(job: ItemBodyJob): Promise<ParsedItemBody> {
+  return job.kind === 'add-items' && job.media !== 'json' ? parseLines(job, job.media) : parseJson(job);
+}
+
+/**
+ * JSON Lines or CSV, by batchctl's rules (the same code): items without an id get their line
+ * number. The items then meet the same list rules as a JSON `{items}` (count, unique ids).
+ */
+async function parseLines(
+  { body, userId, batchId, maxPayload }: ItemBodyJob,
+  format: ItemsFormat,
+): Promise<ParsedItemBody> {
+  const input = Readable.from(piecesOf(body), { objectMode: false });
+  const items: ItemSpec[] = [];
+  try {
+    for await (const item of readItems(input, format, 'body')) {
+      // One more than a request may hold already fails the list: the rest of the body is not parsed.
+      if (items.push(item) > MAX_ITEMS_PER_REQUEST) break;
+    }
+  } catch (error) {
+    if (error instanceof ItemsFileError)
+      return { ok: false, error: 'line', line: error.line, reason: error.reason };
+    throw error;
+  }
+  const parsed = validate(AddItemsBody, { items });
+  if (!parsed.success) return invalid('items', parsed.issues);
+  return { ok: true, kind: 'add-items', ...encode(parsed.data.items, { userId, batchId }, maxPayload) };
+}
+
+/** Views of the body, not copies. */
+function* piecesOf(bytes: Uint8Array): Generator<Buffer> {
+  for (let start = 0; start < bytes.length; start += PIECE_BYTES)
+    yield Buffer.from(bytes.buffer, bytes.byteOffset + start, Math.min(PIECE_BYTES, bytes.length - start));
+}
+
+function parseJson({ kind, body, userId, batchId, maxPayload }: ItemBodyJob): ParsedItemBody {
   let json: unknown;
   try {
     json = body.length === 0 ? {} : JSON.parse(new TextDecoder().decode(body));
