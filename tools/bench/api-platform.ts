@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { createClient, type BatchClient } from '@batch/client';
-import { freePort, startService, testDatabase, type ServiceProcess } from '@batch/testing';
+import { freePort, startService, testDatabase, type ServiceProcess, type TestDatabase } from '@batch/testing';
 
 export const BATCHES = '/api/v1/batches';
 
@@ -23,6 +23,8 @@ export interface ApiPlatform {
   orchestrator: ServiceProcess;
   /** The typed REST client with the bench user's token. */
   client: BatchClient;
+  /** The schema the services use, for what a bench writes into the tables directly. */
+  database: TestDatabase;
   close(): Promise<void>;
 }
 
@@ -68,7 +70,15 @@ export async function startApiPlatform(namespace: string, natsUrl: string): Prom
       .setExpirationTime('2h')
       .sign(new TextEncoder().encode(secret));
     const baseUrl = `http://127.0.0.1:${port}`;
-    return { baseUrl, token, gateway, orchestrator, client: createClient({ baseUrl, token }), close };
+    return {
+      baseUrl,
+      token,
+      gateway,
+      orchestrator,
+      client: createClient({ baseUrl, token }),
+      database,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;

@@ -2,33 +2,23 @@ import { writeFileSync } from 'node:fs';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { SignJWT } from 'jose';
 import pg from 'pg';
-import { EXPORT_FORMATS, type BatchView, type ExportFormat } from '@batch/contracts';
-import {
-  call,
-  freePort,
-  peakRss,
-  removeNamespace,
-  startService,
-  testDatabase,
-  type ServiceProcess,
-} from '@batch/testing';
-import type { NatsConnection } from '@nats-io/transport-node';
+import { EXPORT_FORMATS } from '@batch/contracts';
+import { peakRss } from '@batch/testing';
+import { startApiPlatform } from './api-platform.js';
 import { seedProse } from './backups.bench.js';
 import { watchCpu } from './cpu-usage.js';
 import { mib, rate, timed, type Figure } from './report.js';
 import { rssBytes } from './rss-sampler.js';
 
 /**
- * `BENCH_ONLY=exports`: the orchestrator and the gateway as processes; BENCH_EXPORT_CONVERSATIONS
+ * `BENCH_ONLY=exports`: the API platform's services as processes; BENCH_EXPORT_CONVERSATIONS
  * (100,000) conversations of 5 prose-like turns seeded into a batch, then exported in every format
  * through `GET /api/v1/batches/:id/results?format=`, each download read to its end by this process.
  * Per format: conversations/s, bytes, the gateway's CPU and how much its RSS grew (its peak reset
  * before each export).
  */
 const CONVERSATIONS = Number(process.env.BENCH_EXPORT_CONVERSATIONS ?? 100_000);
-const USER = 'bench-exports';
 
 /** Resets a process's peak RSS (VmHWM) to its current RSS and returns it. */
 function resetPeakRss(pid: number): number {
@@ -50,49 +40,19 @@ async function drain(body: WebReadableStream<Uint8Array>): Promise<number> {
   return bytes;
 }
 
-export async function exportsBench(
-  nc: NatsConnection,
-  parentNamespace: string,
-  natsUrl: string,
-): Promise<Figure[]> {
-  const namespace = `${parentNamespace}_exports`;
-  const database = await testDatabase();
-  const secret = 'bench-exports-secret-of-at-least-32-bytes';
-  const port = await freePort();
-  const env = {
-    NATS_URL: natsUrl,
-    NATS_NAMESPACE: namespace,
-    DATABASE_URL: database.url,
-    DATABASE_SCHEMA: database.schema,
-    LOG_LEVEL: 'info',
-  };
-  const services: ServiceProcess[] = [];
+export async function exportsBench(parentNamespace: string, natsUrl: string): Promise<Figure[]> {
+  const platform = await startApiPlatform(`${parentNamespace}_exports`, natsUrl);
+  const { database, baseUrl, token } = platform;
   const db = new pg.Client({ connectionString: database.url, options: `-c search_path=${database.schema}` });
   try {
-    services.push(await startService('batch-orchestrator', env));
-    const gateway = await startService('notification-gateway', {
-      ...env,
-      GATEWAY_HOST: '127.0.0.1',
-      GATEWAY_PORT: String(port),
-      AUTH_JWT_SECRET: secret,
-    });
-    services.push(gateway);
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const token = await new SignJWT({})
-      .setProtectedHeader({ alg: 'HS256' })
-      .setSubject(USER)
-      .setIssuedAt()
-      .setExpirationTime('2h')
-      .sign(new TextEncoder().encode(secret));
-    const created = await call<BatchView>(baseUrl, token, 'POST', '/api/v1/batches', {
+    const { batch_id: batchId } = await platform.client.createBatch({
       name: 'exports bench',
       items: [{ id: 'seed', topic: 'the batch the seeded conversations belong to' }],
       autoStart: false,
     });
-    const batchId = created.body.batch_id;
     await db.connect();
-    const seeded = await timed(() => seedProse(db, { userId: USER, batchId, count: CONVERSATIONS }));
-    const pid = gateway.child.pid!;
+    const seeded = await timed(() => seedProse(db, { userId: 'bench-user', batchId, count: CONVERSATIONS }));
+    const pid = platform.gateway.child.pid!;
     const figures: Figure[] = [
       {
         name: 'seeded',
@@ -101,7 +61,7 @@ export async function exportsBench(
         note: `5 turns each, in ${(seeded.ms / 1000).toFixed(1)} s; gateway RSS ${mib(rssBytes(pid))} MiB at rest`,
       },
     ];
-    for (const format of EXPORT_FORMATS as readonly ExportFormat[]) {
+    for (const format of EXPORT_FORMATS) {
       const before = resetPeakRss(pid);
       const cpu = watchCpu([pid]);
       const download = await timed(async () => {
@@ -125,8 +85,6 @@ export async function exportsBench(
     return figures;
   } finally {
     await db.end().catch(() => undefined);
-    for (const service of services) await service.stop();
-    await removeNamespace(nc, namespace);
-    await database.close();
+    await platform.close();
   }
 }

@@ -52,7 +52,7 @@ try {
   if (!only || only === 'exports') {
     printTable(
       'Training-data exports (orchestrator + gateway as processes; the download read by this process)',
-      await exportsBench(nc, namespace, infrastructure.env.NATS_URL),
+      await exportsBench(namespace, infrastructure.env.NATS_URL),
     );
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
