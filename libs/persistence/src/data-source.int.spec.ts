@@ -102,7 +102,9 @@ describe('the DataSource and its migrations', () => {
     const schema = `${db.schema}_fresh`;
     const replicas = await Promise.all([dataSource(schema), dataSource(schema), dataSource(schema)]);
     await Promise.all(replicas.map(runMigrations));
-    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(7);
+    expect(await replicas[0]!.query(`SELECT name FROM migrations`)).toHaveLength(
+      replicas[0]!.migrations.length,
+    );
     expect(await replicas[1]!.query(`SELECT count(*)::int AS count FROM batches`)).toEqual([{ count: 0 }]);
   });
 
