@@ -1,16 +1,17 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
+import type pg from 'pg';
 import type { BatchView } from '@batch/client';
 import {
+  type Caller,
   emptyStats,
+  type Platform,
+  schemaClient,
   seededStats,
   seedStatsBatch,
   startPlatform,
   STATS_BATCH_ITEMS,
-  type Caller,
-  type Platform,
 } from '@batch/testing';
 
 const launcher = fileURLToPath(new URL('../bin/batchctl.mjs', import.meta.url));
@@ -47,11 +48,7 @@ async function pendingBatch(items: { id: string; topic: string }[]): Promise<str
 beforeAll(async () => {
   platform = await startPlatform();
   alice = await platform.as('alice');
-  db = new pg.Client({
-    connectionString: platform.database.url,
-    options: `-c search_path=${platform.database.schema}`,
-  });
-  await db.connect();
+  db = await schemaClient(platform);
   seeded = await pendingBatch(STATS_BATCH_ITEMS);
   await seedStatsBatch(db, seeded, 'alice');
 }, 120_000);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import pg from 'pg';
+import type pg from 'pg';
 import {
   BatchStats,
   type ApiErrorBody,
@@ -8,14 +8,15 @@ import {
   type ResultLine,
 } from '@batch/contracts';
 import {
+  type Caller,
   emptyStats,
   itemsOf,
+  type Platform,
+  schemaClient,
   seededStats,
   seedStatsBatch,
   startPlatform,
   STATS_BATCH_ITEMS,
-  type Caller,
-  type Platform,
 } from '@batch/testing';
 
 let platform: Platform;
@@ -41,11 +42,7 @@ beforeAll(async () => {
   platform = await startPlatform();
   alice = await platform.as('alice');
   bob = await platform.as('bob');
-  db = new pg.Client({
-    connectionString: platform.database.url,
-    options: `-c search_path=${platform.database.schema}`,
-  });
-  await db.connect();
+  db = await schemaClient(platform);
   seeded = await pendingBatch(alice, STATS_BATCH_ITEMS);
   await seedStatsBatch(db, seeded, 'alice');
 }, 120_000);

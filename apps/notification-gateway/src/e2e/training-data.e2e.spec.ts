@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { DuckDBInstance } from '@duckdb/node-api';
-import pg from 'pg';
+import type pg from 'pg';
 import type { BatchEvent, BatchView } from '@batch/contracts';
-import { startPlatform, type Caller, type Platform } from '@batch/testing';
+import { type Caller, type Platform, schemaClient, startPlatform } from '@batch/testing';
 
 let platform: Platform;
 let alice: Caller;
@@ -15,11 +15,7 @@ let scratch: string;
 beforeAll(async () => {
   platform = await startPlatform();
   alice = await platform.as('alice');
-  db = new pg.Client({
-    connectionString: platform.database.url,
-    options: `-c search_path=${platform.database.schema}`,
-  });
-  await db.connect();
+  db = await schemaClient(platform);
   scratch = await mkdtemp(join(tmpdir(), 'exports-'));
 }, 120_000);
 afterAll(async () => {
