@@ -69,7 +69,7 @@ async function buildProject(project) {
     }
   }
   if ((await modified(dist)) >= 0)
-    for await (const path of filesUnder(dist)) if (!wanted.has(path)) await rm(path);
+    for await (const path of filesUnder(dist)) if (!wanted.has(path)) await rm(path, { force: true });
   return written;
 }
 

@@ -1,7 +1,7 @@
 import { runCli } from './cli.js';
 
-// The bin launcher runs this from the repository root (for the TypeScript loader) and passes the
-// user's directory in BATCHCTL_CWD; `npm run cli` passes it in INIT_CWD.
+// The bin launcher passes the user's directory in BATCHCTL_CWD; `npm run cli` (run from the
+// repository root) in INIT_CWD.
 const cwd = process.env['BATCHCTL_CWD'] ?? process.env['INIT_CWD'] ?? process.cwd();
 
 // A reader that stopped early (`batchctl export id | head`) is not a failure: stop quietly.
