@@ -9,6 +9,8 @@ export interface InfrastructureEnv {
   S3_ENDPOINT: string;
   S3_ACCESS_KEY: string;
   S3_SECRET_KEY: string;
+  /** `true` when the S3 is an s3rver this run started: its whole directory goes when the run ends. */
+  TEST_S3_EPHEMERAL?: string;
 }
 
 export interface Infrastructure {
@@ -97,6 +99,7 @@ export async function ensureInfrastructure(env: NodeJS.ProcessEnv = process.env)
         S3_ENDPOINT: s3.url,
         S3_ACCESS_KEY: s3.accessKey,
         S3_SECRET_KEY: s3.secretKey,
+        ...(sources.s3 === 'started s3rver' ? { TEST_S3_EPHEMERAL: 'true' } : {}),
       },
       sources,
       stop: async () => void (await Promise.all(started.map((server) => server.stop()))),
