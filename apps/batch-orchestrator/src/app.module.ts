@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ScheduledCleanupService } from './cleanup/scheduled-cleanup.service.js';
 import { BatchCommandsService } from './commands/batch-commands.service.js';
 import { DispatcherService } from './dispatch/dispatcher.service.js';
 import { storeProviders } from './infrastructure/stores.js';
@@ -18,6 +19,7 @@ import { ExhaustedWorkService } from './work/exhausted-work.service.js';
     OrchestratorRpcService,
     ExhaustedWorkService,
     OrchestratorMetrics,
+    ScheduledCleanupService,
   ],
 })
 export class AppModule {}

@@ -4,5 +4,5 @@ export { nestLogger } from './nest-logger.js';
 export type { Readiness } from './readiness.js';
 export { redact } from './redact.js';
 export { runService, type ServiceDefinition } from './run-service.js';
-export { baseSettings, port, positiveInt } from './settings.js';
+export { baseSettings, parseSettings, port, positiveInt, SettingsError } from './settings.js';
 export * from './tokens.js';

@@ -1,6 +1,8 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { DaysOld } from '@batch/contracts';
 import { baseSettings, positiveInt } from '@batch/platform';
+import { isCronExpression } from '../cleanup/cleanup-schedule.js';
 
 /** Every setting of the orchestrator, from the environment, with its default (listed in the README). */
 export const OrchestratorConfig = baseSettings.extend({
@@ -21,5 +23,14 @@ export const OrchestratorConfig = baseSettings.extend({
   PROGRESS_FACT_INTERVAL_MS: positiveInt.default(500),
   EVENTS_REPLICAS: positiveInt.default(1),
   EVENTS_DUPLICATE_WINDOW_MS: positiveInt.default(120_000),
+  /**
+   * When set, every user's batches that ended more than CLEANUP_DAYS_OLD days ago are removed on
+   * this cron schedule (UTC; 5 fields, or 6 with seconds first), e.g. `0 2 * * *`. Unset: never.
+   */
+  CLEANUP_SCHEDULE: z
+    .string()
+    .refine(isCronExpression, 'a cron expression, e.g. "0 2 * * *" (daily at 02:00 UTC)')
+    .optional(),
+  CLEANUP_DAYS_OLD: z.coerce.number().pipe(DaysOld).default(7),
 });
 export type OrchestratorConfig = z.infer<typeof OrchestratorConfig>;
