@@ -1,6 +1,13 @@
 import { isApiError, type ApiError } from '@batch/client';
 import { isValidationError } from '@batch/contracts';
-import { UsageError, type Command, type CommandContext } from './command-line.js';
+import {
+  defineCommand,
+  parseCommandLine,
+  positionalsOf,
+  UsageError,
+  type Command,
+  type CommandContext,
+} from './command-line.js';
 import { createCommand, UploadInterrupted } from './commands/create.command.js';
 import { exportCommand } from './commands/export.command.js';
 import { itemsCommand } from './commands/items.command.js';
@@ -17,6 +24,21 @@ import { cleanupCommand, recoverCommand } from './commands/maintenance.command.j
 import { statsCommand } from './commands/stats.command.js';
 import { statusCommand } from './commands/status.command.js';
 import { watchCommand } from './commands/watch.command.js';
+import { completionScript, isShell, SHELLS } from './completion.js';
+
+const completionCommand = defineCommand({
+  name: 'completion',
+  usage: `completion ${SHELLS.join('|')}`,
+  summary: 'print a shell completion script: source <(batchctl completion bash)',
+  options: {},
+  async run({ positionals }) {
+    const [shell] = positionalsOf(completionCommand, positionals, ['shell']);
+    if (!isShell(shell))
+      throw new UsageError(`no completion for the shell "${shell}"`, completionCommand.usage);
+    process.stdout.write(completionScript(shell, COMMANDS));
+    return 0;
+  },
+});
 
 const COMMANDS: Command[] = [
   createCommand,
@@ -34,6 +56,7 @@ const COMMANDS: Command[] = [
   discardCommand,
   recoverCommand,
   cleanupCommand,
+  completionCommand,
 ];
 
 const EXIT_USAGE = 2;
@@ -49,7 +72,11 @@ function usage(): string {
     ...COMMANDS.map((command) => `  ${command.name.padEnd(width)}  ${command.summary}`),
     '',
     'settings: BATCH_API_URL (default http://localhost:3000) and BATCH_API_TOKEN, or --url and --token.',
+    '--json prints what a command answers as JSON, for scripts.',
     "'batchctl <command> --help' shows a command's options.",
+    '',
+    'exit codes: 0 done (watch, create --watch: the batch completed); 1 an error, or the watched batch',
+    'failed or was cancelled; 2 a usage error; 130 interrupted (Ctrl-C).',
     '',
   ].join('\n');
 }
@@ -71,7 +98,7 @@ export async function runCli(argv: string[], context: CommandContext): Promise<n
     return 0;
   }
   try {
-    return await command.run(args, context);
+    return await command.run(parseCommandLine(command, args), context);
   } catch (error) {
     process.stderr.write(reportOf(error));
     if (error instanceof UploadInterrupted) return EXIT_INTERRUPTED;

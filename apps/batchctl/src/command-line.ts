@@ -15,14 +15,6 @@ export interface CommandContext {
   cwd: string;
 }
 
-export interface Command {
-  name: string;
-  usage: string;
-  summary: string;
-  /** Resolves with the exit code. */
-  run(args: string[], context: CommandContext): Promise<number>;
-}
-
 const connectionOptions = {
   url: { type: 'string' },
   token: { type: 'string' },
@@ -30,12 +22,35 @@ const connectionOptions = {
 
 type Options = NonNullable<ParseArgsConfig['options']>;
 
-/** Parses a command's arguments (with `--url` and `--token`, which every API command takes). */
-export function parseCommandLine<const O extends Options>(command: Command, args: string[], options: O) {
+/** A command line parsed with a command's options and `--url`/`--token`, which every command takes. */
+export type CommandLine<O extends Options> = ReturnType<
+  typeof parseArgs<{ options: typeof connectionOptions & O; allowPositionals: true; strict: true }>
+>;
+
+export interface Command<O extends Options = Options> {
+  name: string;
+  usage: string;
+  summary: string;
+  /** The command's options but `--url`, `--token` and `--help`. */
+  options: O;
+  /** The values an option takes, for shell completion. */
+  choices?: Partial<Record<keyof O & string, readonly string[]>>;
+  /** Resolves with the exit code. */
+  run(line: CommandLine<O>, context: CommandContext): Promise<number>;
+}
+
+/** A command, its options' types carried into its `run`. */
+export const defineCommand = <const O extends Options>(command: Command<O>): Command<O> => command;
+
+/** `--json`: the answer as JSON on stdout, for scripts. */
+export const JSON_OPTION = { json: { type: 'boolean' } } as const;
+
+/** Parses a command's arguments; a mistake is a usage error. */
+export function parseCommandLine<O extends Options>(command: Command<O>, args: string[]): CommandLine<O> {
   try {
     return parseArgs({
       args,
-      options: { ...connectionOptions, ...options },
+      options: { ...connectionOptions, ...command.options },
       allowPositionals: true,
       strict: true,
     });
@@ -45,7 +60,11 @@ export function parseCommandLine<const O extends Options>(command: Command, args
 }
 
 /** The positionals a command expects, by name; too few or too many is a usage error. */
-export function positionalsOf(command: Command, positionals: string[], names: string[]): string[] {
+export function positionalsOf(
+  command: Pick<Command, 'usage'>,
+  positionals: string[],
+  names: string[],
+): string[] {
   if (positionals.length !== names.length)
     throw new UsageError(
       positionals.length < names.length
@@ -78,7 +97,7 @@ export const connect = (values: { url?: string; token?: string }, env: NodeJS.Pr
   createClient(connectionOf(values, env));
 
 /** A JSON option's value, or a usage error naming the option. */
-export function jsonOption(command: Command, option: string, text: string): unknown {
+export function jsonOption(command: Pick<Command, 'usage'>, option: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {

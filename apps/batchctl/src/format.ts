@@ -81,3 +81,8 @@ export const itemRow = (item: ItemView): string[] => [
 ];
 
 export const ITEM_COLUMNS = ['ITEM', 'STATUS', 'ATTEMPTS', 'TOPIC', 'ERROR'];
+
+/** `--json`: a value as indented JSON on stdout. */
+export const printJson = (value: unknown): void => {
+  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+};

@@ -4,30 +4,32 @@ import { createClient } from '@batch/client';
 import { BatchConfig, parse } from '@batch/contracts';
 import {
   connectionOf,
+  defineCommand,
+  JSON_OPTION,
   jsonOption,
-  parseCommandLine,
   positionalsOf,
   UsageError,
-  type Command,
 } from '../command-line.js';
+import { printJson } from '../format.js';
 import { openItemsFile } from '../items-file.js';
 import { uploadProgress } from '../progress.js';
 import { watchUntilEnded } from './watch.command.js';
 
-export const createCommand: Command = {
+export const createCommand = defineCommand({
   name: 'create',
   usage:
-    'create <file.jsonl|file.csv> [--name N] [--config \'{"provider":"template"}\' | --config-file f.json] [--no-start] [--watch [--poll]]',
-  summary: 'create a batch from a JSONL or CSV file of items, print its id',
-  async run(args, { env, cwd }) {
-    const { values, positionals } = parseCommandLine(createCommand, args, {
-      name: { type: 'string' },
-      config: { type: 'string' },
-      'config-file': { type: 'string' },
-      'no-start': { type: 'boolean' },
-      watch: { type: 'boolean' },
-      poll: { type: 'boolean' },
-    });
+    'create <file.jsonl|file.csv> [--name N] [--config \'{"provider":"template"}\' | --config-file f.json] [--no-start] [--watch [--poll]] [--json]',
+  summary: 'create a batch from a JSONL or CSV file of items, print its id (--json: the batch)',
+  options: {
+    name: { type: 'string' },
+    config: { type: 'string' },
+    'config-file': { type: 'string' },
+    'no-start': { type: 'boolean' },
+    watch: { type: 'boolean' },
+    poll: { type: 'boolean' },
+    ...JSON_OPTION,
+  },
+  async run({ values, positionals }, { env, cwd }) {
     const [file] = positionalsOf(createCommand, positionals, ['file']);
     if (values['no-start'] && values.watch)
       throw new UsageError(
@@ -59,10 +61,15 @@ export const createCommand: Command = {
     process.stderr.write(
       `created batch ${batch.batch_id} with ${batch.total_items} items${autoStart ? ', started' : `; start it with: batchctl start ${batch.batch_id}`}\n`,
     );
-    process.stdout.write(`${batch.batch_id}\n`);
-    return values.watch ? watchUntilEnded(connection, batch.batch_id, { poll: values.poll === true }) : 0;
+    const json = values.json === true;
+    // With --json, one JSON answer: the batch as created, or as it ended when watched.
+    if (!json) process.stdout.write(`${batch.batch_id}\n`);
+    if (values.watch)
+      return watchUntilEnded(connection, batch.batch_id, { poll: values.poll === true, json });
+    if (json) printJson(batch);
+    return 0;
   },
-};
+});
 
 /** Thrown into the upload by Ctrl-C; the CLI exits 130, as a shell expects of an interrupted command. */
 export class UploadInterrupted extends Error {

@@ -5,22 +5,23 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ExportFormat, ExportScope, parse } from '@batch/contracts';
 import type { BatchClient, ExportOptions } from '@batch/client';
-import { connect, parseCommandLine, positionalsOf, UsageError, type Command } from '../command-line.js';
+import { connect, defineCommand, positionalsOf, UsageError } from '../command-line.js';
 
 const NEWLINE = 0x0a;
 
-export const exportCommand: Command = {
+export const exportCommand = defineCommand({
   name: 'export',
   usage: `export <batchId> [--out FILE] [--format ${ExportFormat.options.join('|')}] [--only ${ExportScope.options.join('|')}] [--include-metadata]`,
   summary:
     'stream the results to a file or stdout: our JSONL, OpenAI chat fine-tuning JSONL, ShareGPT or Parquet',
-  async run(args, { env, cwd }) {
-    const { values, positionals } = parseCommandLine(exportCommand, args, {
-      out: { type: 'string' },
-      format: { type: 'string' },
-      only: { type: 'string' },
-      'include-metadata': { type: 'boolean' },
-    });
+  options: {
+    out: { type: 'string' },
+    format: { type: 'string' },
+    only: { type: 'string' },
+    'include-metadata': { type: 'boolean' },
+  },
+  choices: { format: ExportFormat.options, only: ExportScope.options },
+  async run({ values, positionals }, { env, cwd }) {
     const [batchId] = positionalsOf(exportCommand, positionals, ['batchId']);
     const options: ExportOptions = {
       format: values.format === undefined ? 'jsonl' : parse(ExportFormat, values.format, '--format'),
@@ -53,7 +54,7 @@ export const exportCommand: Command = {
     process.stderr.write(`exported ${what()} to ${values.out}\n`);
     return 0;
   },
-};
+});
 
 /** The export's bytes as the API streams them (with the file's backpressure), lines and bytes counted. */
 const exportBytes = (

@@ -1,20 +1,18 @@
 import { ItemStatus, parse } from '@batch/contracts';
 import type { ItemView } from '@batch/client';
-import { connect, parseCommandLine, positionalsOf, type Command } from '../command-line.js';
+import { connect, defineCommand, JSON_OPTION, positionalsOf } from '../command-line.js';
 import { columnWidths, ITEM_COLUMNS, itemRow, tableRows } from '../format.js';
 
 /** Items are printed a page at a time, so a batch of any size lists in bounded memory. */
 const PAGE_SIZE = 500;
 
-export const itemsCommand: Command = {
+export const itemsCommand = defineCommand({
   name: 'items',
   usage: `items <batchId> [--status ${ItemStatus.options.join('|')}] [--json]`,
   summary: 'list the items of a batch, with the error of each failed one (--json: one JSON line each)',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(itemsCommand, args, {
-      status: { type: 'string' },
-      json: { type: 'boolean' },
-    });
+  options: { status: { type: 'string' }, ...JSON_OPTION },
+  choices: { status: ItemStatus.options },
+  async run({ values, positionals }, { env }) {
     const [batchId] = positionalsOf(itemsCommand, positionals, ['batchId']);
     const status = values.status === undefined ? undefined : parse(ItemStatus, values.status, '--status');
     const client = connect(values, env);
@@ -33,7 +31,7 @@ export const itemsCommand: Command = {
     if (!values.json) process.stderr.write(`${count} ${status === undefined ? '' : `${status} `}items\n`);
     return 0;
   },
-};
+});
 
 const jsonLines = (items: ItemView[]) => items.map((item) => `${JSON.stringify(item)}\n`).join('');
 

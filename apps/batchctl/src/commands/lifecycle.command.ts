@@ -1,25 +1,31 @@
 import { ConfigOverrides, parse } from '@batch/contracts';
 import type { BatchClient, BatchView } from '@batch/client';
-import { connect, jsonOption, parseCommandLine, positionalsOf, type Command } from '../command-line.js';
-import { batchLine } from '../format.js';
+import { connect, defineCommand, JSON_OPTION, jsonOption, positionalsOf } from '../command-line.js';
+import { batchLine, printJson } from '../format.js';
+
+/** Prints where a batch now stands: one line, or the batch as JSON. */
+const printBatch = (batch: BatchView, json: boolean | undefined): void => {
+  if (json) printJson(batch);
+  else process.stdout.write(batchLine(batch));
+};
 
 /** A command that moves one batch and prints where it now stands. */
 function lifecycleCommand(
   name: string,
   summary: string,
   action: (client: BatchClient, batchId: string) => Promise<BatchView>,
-): Command {
-  const command: Command = {
+) {
+  const command = defineCommand({
     name,
-    usage: `${name} <batchId>`,
+    usage: `${name} <batchId> [--json]`,
     summary,
-    async run(args, { env }) {
-      const { values, positionals } = parseCommandLine(command, args, {});
+    options: JSON_OPTION,
+    async run({ values, positionals }, { env }) {
       const [batchId] = positionalsOf(command, positionals, ['batchId']);
-      process.stdout.write(batchLine(await action(connect(values, env), batchId)));
+      printBatch(await action(connect(values, env), batchId), values.json);
       return 0;
     },
-  };
+  });
   return command;
 }
 
@@ -38,34 +44,33 @@ export const retryFailedCommand = lifecycleCommand(
   (client, id) => client.retryFailed(id),
 );
 
-export const resumeCommand: Command = {
+export const resumeCommand = defineCommand({
   name: 'resume',
-  usage: `resume <batchId> [--config-overrides '{"temperature":0.5}']`,
+  usage: `resume <batchId> [--config-overrides '{"temperature":0.5}'] [--json]`,
   summary: 'resume a paused batch, optionally with config overrides',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(resumeCommand, args, {
-      'config-overrides': { type: 'string' },
-    });
+  options: { 'config-overrides': { type: 'string' }, ...JSON_OPTION },
+  async run({ values, positionals }, { env }) {
     const [batchId] = positionalsOf(resumeCommand, positionals, ['batchId']);
     const text = values['config-overrides'];
     const configOverrides =
       text === undefined
         ? undefined
         : parse(ConfigOverrides, jsonOption(resumeCommand, 'config-overrides', text), 'config overrides');
-    process.stdout.write(batchLine(await connect(values, env).resumeBatch(batchId, { configOverrides })));
+    printBatch(await connect(values, env).resumeBatch(batchId, { configOverrides }), values.json);
     return 0;
   },
-};
+});
 
-export const discardCommand: Command = {
+export const discardCommand = defineCommand({
   name: 'discard',
-  usage: 'discard <batchId>',
+  usage: 'discard <batchId> [--json]',
   summary: 'delete a batch that is not running, with its items',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(discardCommand, args, {});
+  options: JSON_OPTION,
+  async run({ values, positionals }, { env }) {
     const [batchId] = positionalsOf(discardCommand, positionals, ['batchId']);
     await connect(values, env).discardBatch(batchId);
-    process.stdout.write(`${batchId} discarded\n`);
+    if (values.json) printJson({ batch_id: batchId, discarded: true });
+    else process.stdout.write(`${batchId} discarded\n`);
     return 0;
   },
-};
+});

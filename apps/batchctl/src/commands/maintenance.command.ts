@@ -1,34 +1,39 @@
-import { connect, parseCommandLine, positionalsOf, UsageError, type Command } from '../command-line.js';
+import { connect, defineCommand, JSON_OPTION, positionalsOf, UsageError } from '../command-line.js';
+import { printJson } from '../format.js';
 
-export const recoverCommand: Command = {
+export const recoverCommand = defineCommand({
   name: 'recover',
-  usage: 'recover',
+  usage: 'recover [--json]',
   summary: 'resume the batches left running by a crash',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(recoverCommand, args, {});
+  options: JSON_OPTION,
+  async run({ values, positionals }, { env }) {
     positionalsOf(recoverCommand, positionals, []);
-    const { recovered_count } = await connect(values, env).recover();
-    process.stdout.write(
-      `recovered ${recovered_count} running batches: their dispatch was checked and restarted\n`,
-    );
+    const result = await connect(values, env).recover();
+    if (values.json) printJson(result);
+    else
+      process.stdout.write(
+        `recovered ${result.recovered_count} running batches: their dispatch was checked and restarted\n`,
+      );
     return 0;
   },
-};
+});
 
-export const cleanupCommand: Command = {
+export const cleanupCommand = defineCommand({
   name: 'cleanup',
-  usage: 'cleanup --days-old N',
+  usage: 'cleanup --days-old N [--json]',
   summary: 'remove the batches that ended more than N days ago',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(cleanupCommand, args, {
-      'days-old': { type: 'string' },
-    });
+  options: { 'days-old': { type: 'string' }, ...JSON_OPTION },
+  async run({ values, positionals }, { env }) {
     positionalsOf(cleanupCommand, positionals, []);
     const daysOld = values['days-old'];
     if (daysOld === undefined || !/^\d+$/.test(daysOld))
       throw new UsageError('--days-old must be a whole number of days (0 or more)', cleanupCommand.usage);
-    const { cleaned_count, days_old } = await connect(values, env).cleanup(Number(daysOld));
-    process.stdout.write(`cleaned ${cleaned_count} batches ended over ${days_old} days ago\n`);
+    const result = await connect(values, env).cleanup(Number(daysOld));
+    if (values.json) printJson(result);
+    else
+      process.stdout.write(
+        `cleaned ${result.cleaned_count} batches ended over ${result.days_old} days ago\n`,
+      );
     return 0;
   },
-};
+});

@@ -1,19 +1,20 @@
 import type { BatchStats } from '@batch/client';
-import { connect, parseCommandLine, positionalsOf, type Command } from '../command-line.js';
-import { columnWidths, tableRows } from '../format.js';
+import { connect, defineCommand, JSON_OPTION, positionalsOf } from '../command-line.js';
+import { columnWidths, printJson, tableRows } from '../format.js';
 
-export const statsCommand: Command = {
+export const statsCommand = defineCommand({
   name: 'stats',
   usage: 'stats <batchId> [--json]',
   summary: "show a batch's dataset statistics: turns, characters, tokens, personas, duplicates, failures",
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(statsCommand, args, { json: { type: 'boolean' } });
+  options: JSON_OPTION,
+  async run({ values, positionals }, { env }) {
     const [batchId] = positionalsOf(statsCommand, positionals, ['batchId']);
     const stats = await connect(values, env).stats(batchId);
-    process.stdout.write(values.json ? `${JSON.stringify(stats, null, 2)}\n` : describeStats(stats));
+    if (values.json) printJson(stats);
+    else process.stdout.write(describeStats(stats));
     return 0;
   },
-};
+});
 
 const number = (value: number): string => value.toLocaleString('en-US');
 

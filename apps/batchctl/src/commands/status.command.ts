@@ -1,15 +1,16 @@
-import { connect, parseCommandLine, positionalsOf, type Command } from '../command-line.js';
-import { describeBatch } from '../format.js';
+import { connect, defineCommand, JSON_OPTION, positionalsOf } from '../command-line.js';
+import { describeBatch, printJson } from '../format.js';
 
-export const statusCommand: Command = {
+export const statusCommand = defineCommand({
   name: 'status',
   usage: 'status <batchId> [--json]',
   summary: 'show a batch',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(statusCommand, args, { json: { type: 'boolean' } });
+  options: JSON_OPTION,
+  async run({ values, positionals }, { env }) {
     const [batchId] = positionalsOf(statusCommand, positionals, ['batchId']);
     const batch = await connect(values, env).getBatch(batchId);
-    process.stdout.write(values.json ? `${JSON.stringify(batch, null, 2)}\n` : describeBatch(batch));
+    if (values.json) printJson(batch);
+    else process.stdout.write(describeBatch(batch));
     return 0;
   },
-};
+});

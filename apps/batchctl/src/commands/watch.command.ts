@@ -2,14 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { createClient, isApiError, type ApiError, type BatchClient, type BatchView } from '@batch/client';
 import { followBatch } from '../batch-follower.js';
 import { ENDED } from '../batch-updates.js';
-import {
-  connectionOf,
-  parseCommandLine,
-  positionalsOf,
-  type Command,
-  type Connection,
-} from '../command-line.js';
-import { settledOf, usageOf } from '../format.js';
+import { connectionOf, defineCommand, JSON_OPTION, positionalsOf, type Connection } from '../command-line.js';
+import { printJson, settledOf, usageOf } from '../format.js';
 import { watchProgress, type WatchProgress } from '../progress.js';
 import { formatDuration, throughputMeter } from '../throughput.js';
 
@@ -17,21 +11,26 @@ const POLL_INTERVAL_MS = 1_000;
 /** A gateway restart or a rate limit is waited out; this many failed polls in a row is not. */
 const MAX_FAILED_POLLS = 30;
 
-export const watchCommand: Command = {
+export const watchCommand = defineCommand({
   name: 'watch',
-  usage: 'watch <batchId> [--poll]',
+  usage: 'watch <batchId> [--poll] [--json]',
   summary:
     'follow a batch until it ends, over WebSocket notifications (--poll: by polling); exit 0 if it completed, 1 if it failed or was cancelled',
-  async run(args, { env }) {
-    const { values, positionals } = parseCommandLine(watchCommand, args, { poll: { type: 'boolean' } });
+  options: { poll: { type: 'boolean' }, ...JSON_OPTION },
+  async run({ values, positionals }, { env }) {
     const [batchId] = positionalsOf(watchCommand, positionals, ['batchId']);
-    return watchUntilEnded(connectionOf(values, env), batchId, { poll: values.poll === true });
+    return watchUntilEnded(connectionOf(values, env), batchId, {
+      poll: values.poll === true,
+      json: values.json === true,
+    });
   },
-};
+});
 
 export interface WatchOptions {
   /** Poll instead of following the notifications. */
   poll?: boolean;
+  /** Print the ended batch as JSON rather than a summary line. */
+  json?: boolean;
 }
 
 /**
@@ -42,7 +41,7 @@ export interface WatchOptions {
 export async function watchUntilEnded(
   connection: Connection,
   batchId: string,
-  { poll = false }: WatchOptions = {},
+  { poll = false, json = false }: WatchOptions = {},
 ): Promise<number> {
   const client = createClient(connection);
   let batch = await client.getBatch(batchId);
@@ -58,7 +57,8 @@ export async function watchUntilEnded(
   } finally {
     bar.stop();
   }
-  process.stdout.write(summaryOf(batch));
+  if (json) printJson(batch);
+  else process.stdout.write(summaryOf(batch));
   return batch.status === 'completed' ? 0 : 1;
 }
 
