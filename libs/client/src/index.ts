@@ -24,7 +24,8 @@ export {
 } from './notifications-socket.js';
 export { notificationsUrl } from './notifications-url.js';
 export { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from './reconnect-backoff.js';
-export type {
+/** The API's schemas (zod): each is also the type of what it validates. */
+export {
   ApiErrorCode,
   BatchConfig,
   BatchList,
