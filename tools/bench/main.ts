@@ -3,6 +3,7 @@ import { connect } from '@nats-io/transport-node';
 import { ensureInfrastructure, removeNamespace, uniqueNamespace } from '@batch/testing';
 import { apiBench, LOAD_HEAD } from './api.bench.js';
 import { backupsBench } from './backups.bench.js';
+import { cliBench } from './cli.bench.js';
 import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
 import { exportsBench } from './exports.bench.js';
@@ -40,6 +41,13 @@ try {
       load,
     );
     printTable('REST API memory and uploads', figures);
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
+  if (!only || only === 'cli') {
+    printTable(
+      'CLI start-up (gateway + orchestrator + worker as processes; each run spawned from this process)',
+      await cliBench(`${namespace}_cli`, infrastructure.env.NATS_URL),
+    );
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
   if (!only || only === 'backups') {
