@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, utimes } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -168,5 +168,57 @@ describe('npm start, with NATS and PostgreSQL from the environment', () => {
     expect(await isListening('127.0.0.1', s3Port)).toBe(false);
     const nats = new URL(process.env.NATS_URL!.replace('nats://', 'http://'));
     expect(await isListening(nats.hostname, Number(nats.port))).toBe(true);
+  }, 60_000);
+});
+
+describe('npm run dev: the services from their sources, restarted when one changes', () => {
+  const namespace = uniqueNamespace('dev');
+  const schema = uniqueNamespace('dev_');
+  let dataDir: string;
+  let launcher: Launcher;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'launcher-dev-'));
+    launcher = startLauncher({
+      START_MODE: 'dev',
+      DATA_DIR: dataDir,
+      NATS_URL: process.env.NATS_URL!,
+      DATABASE_URL: process.env.DATABASE_URL!,
+      S3_ENDPOINT: process.env.S3_ENDPOINT ?? '',
+      S3_PORT: String(await freePort()),
+      NATS_NAMESPACE: namespace,
+      DATABASE_SCHEMA: schema,
+      GATEWAY_PORT: String(await freePort()),
+      SERVICES: 'orchestrator',
+      SHOW_LOG_LEVEL: 'info',
+    });
+    await launcher.waitFor(/\[start\] all started/, 0, 150_000);
+  }, 180_000);
+
+  afterAll(async () => {
+    if (launcher.child.exitCode === null) launcher.child.kill('SIGINT');
+    await launcher.exitCode;
+    const nc = await connect({ servers: process.env.NATS_URL! });
+    await removeNamespace(nc, namespace);
+    await nc.close();
+    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+    await client.connect();
+    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    await client.end();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs the orchestrator from its TypeScript sources', async () => {
+    expect(launcher.lines).toContain('[start] starting orchestrator (apps/batch-orchestrator/src/main.ts)');
+    expect(launcher.lines.some((line) => line.startsWith('[start] built the services'))).toBe(false);
+  });
+
+  it('restarts it when a source it imported changes, from a lib too', async () => {
+    const from = launcher.lines.length;
+    const source = join(repositoryRoot, 'libs/batch-domain/src/index.ts');
+    const now = new Date();
+    await utimes(source, now, now);
+    await launcher.waitFor(/Restarting 'apps\/batch-orchestrator\/src\/main\.ts'/, from);
+    await launcher.waitFor(/\[orchestrator\] .*batch-orchestrator ready/, from);
   }, 60_000);
 });

@@ -41,8 +41,10 @@ const services: SupervisedProcess[] = [];
 
 async function start(): Promise<void> {
   await mkdir(config.DATA_DIR, { recursive: true });
-  const built = await build();
-  say(`built the services (${built.files} file(s) compiled in ${duration(built.ms)})`);
+  if (config.START_MODE === 'built') {
+    const built = await build();
+    say(`built the services (${built.files} file(s) compiled in ${duration(built.ms)})`);
+  } else say('dev mode: the services run from their sources and restart when one changes');
   // Built beside the servers' start: the gateway serves it only if it is there when it starts.
   const consoleBuilt = buildConsoleIfMissing(say);
   const infrastructure = await startInfrastructure({
@@ -69,11 +71,14 @@ async function start(): Promise<void> {
     ...(secret ? { AUTH_JWT_SECRET: secret.secret } : {}),
   };
   const selected = SERVICES.filter((service) => config.SERVICES.includes(service.name));
-  const notBuilt = selected.filter((service) => !isBuilt(service.main));
+  const runnable = (service: (typeof selected)[number]) =>
+    config.START_MODE === 'dev' || isBuilt(service.main);
+  const notBuilt = selected.filter((service) => !runnable(service));
   await consoleBuilt;
-  for (const service of selected.filter((candidate) => isBuilt(candidate.main))) {
-    say(`starting ${service.name} (${service.main})`);
-    const supervised = supervise(serviceProcess(service, env), supervisor);
+  for (const service of selected.filter(runnable)) {
+    const definition = serviceProcess(service, env, config.START_MODE);
+    say(`starting ${service.name} (${definition.args.at(-1)})`);
+    const supervised = supervise(definition, supervisor);
     services.push(supervised);
     await supervised.ready;
   }

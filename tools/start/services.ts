@@ -27,13 +27,31 @@ export type Service = (typeof SERVICES)[number];
 export const isBuilt = (path: string): boolean => existsSync(join(repositoryRoot, path));
 
 /**
- * Runs a service from its built code (`npm start` builds what changed first); `npm run orchestrator`
- * and the others run from the TypeScript sources, for development.
+ * `built`: the compiled code (`npm start` builds what changed first). `dev` (`npm run dev`): the
+ * TypeScript sources through swc-node under `node --watch`, which restarts the service when a file
+ * it imported (its app's or a lib's source) changes.
  */
-export const serviceProcess = (service: Service, env: NodeJS.ProcessEnv): ProcessDefinition => ({
+export type StartMode = 'built' | 'dev';
+
+const sourceOf = (service: Service): string => service.main.replace(/dist\/main\.js$/, 'src/main.ts');
+
+export const serviceProcess = (
+  service: Service,
+  env: NodeJS.ProcessEnv,
+  mode: StartMode,
+): ProcessDefinition => ({
   name: service.name,
   command: process.execPath,
-  args: [service.main],
+  args:
+    mode === 'built'
+      ? [service.main]
+      : [
+          '--watch',
+          '--conditions=@batch/source',
+          '--import',
+          '@swc-node/register/esm-register',
+          sourceOf(service),
+        ],
   cwd: repositoryRoot,
   env,
   readyText: service.readyText,

@@ -9,6 +9,8 @@ const serviceNames = SERVICES.map((service) => service.name);
 
 /** Every setting of `npm start`, from the environment, with its default (listed in the README). */
 export const StartConfig = z.object({
+  /** `built`: the services run from dist/ (built first); `dev`: from the sources, restarted on change. */
+  START_MODE: z.enum(['built', 'dev']).default('built'),
   /** Where the servers npm start runs keep their data, and the generated auth secret. */
   DATA_DIR: z
     .string()
