@@ -5,6 +5,7 @@ import { CALL_TIMEOUT_MS, endpoint } from './endpoint.js';
 import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
 import { failure, failureOfStatus, personaOf, promptsOf } from './provider-failures.js';
+import { PROVIDER_VARIABLES } from './provider-variables.js';
 
 const DEFAULT_BASE_URL = 'https://api.anthropic.com';
 /** The Messages API requires a reply budget; this one when the batch sets no `maxTokens`. */
@@ -34,8 +35,8 @@ export function classifyAnthropicError(error: unknown): ProviderError {
 export function anthropicProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<string>): Provider {
   const { modelOf, routeOf, clientFor } = endpoint(env, credentials, {
     provider: 'anthropic',
-    keyVariable: 'ANTHROPIC_API_KEY',
-    baseUrlVariable: 'ANTHROPIC_BASE_URL',
+    keyVariable: PROVIDER_VARIABLES.anthropic.key,
+    baseUrlVariable: PROVIDER_VARIABLES.anthropic.baseUrl,
     defaultBaseUrl: DEFAULT_BASE_URL,
     client: (apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS }),
   });

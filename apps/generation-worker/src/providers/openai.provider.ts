@@ -5,6 +5,7 @@ import { CALL_TIMEOUT_MS, endpoint } from './endpoint.js';
 import { limitsLeft } from './limits-left.js';
 import { ProviderError, type Generated, type Provider } from './provider.js';
 import { failure, failureOfStatus, personaOf, promptsOf } from './provider-failures.js';
+import { PROVIDER_VARIABLES } from './provider-variables.js';
 
 const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
@@ -28,8 +29,8 @@ export function classifyOpenAiError(error: unknown): ProviderError {
 export function openAiProvider(env: NodeJS.ProcessEnv, credentials: ReadonlySet<string>): Provider {
   const { modelOf, routeOf, clientFor } = endpoint(env, credentials, {
     provider: 'openai',
-    keyVariable: 'OPENAI_API_KEY',
-    baseUrlVariable: 'OPENAI_BASE_URL',
+    keyVariable: PROVIDER_VARIABLES.openai.key,
+    baseUrlVariable: PROVIDER_VARIABLES.openai.baseUrl,
     defaultBaseUrl: DEFAULT_BASE_URL,
     client: (apiKey, baseURL) => new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CALL_TIMEOUT_MS }),
   });
