@@ -12,6 +12,8 @@ const projects = ['libs', 'apps'].flatMap((group) =>
 );
 // `npm start`'s launcher keeps its specs next to its sources, without a src folder.
 projects.push({ ...projectConfig(join(root, 'tools/start'), 'start'), testMatch: ['<rootDir>/*.spec.ts'] });
+// The deployment files' checks (deploy/, k8s/, docker-compose.yml), beside them in tools/deploy.
+projects.push({ ...projectConfig(join(root, 'tools/deploy'), 'deploy'), testMatch: ['<rootDir>/*.spec.ts'] });
 // The packages made for use outside the repository, installed and used from outside it.
 projects.push({ ...projectConfig(join(root, 'tools/pack'), 'pack'), testMatch: ['<rootDir>/*.spec.ts'] });
 
