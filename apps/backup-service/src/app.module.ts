@@ -7,6 +7,7 @@ import { BACKUP_PREFIX, BackupsService } from './backups/backups.service.js';
 import { ExpirySweeperService } from './backups/expiry-sweeper.service.js';
 import type { BackupConfig } from './config/backup.config.js';
 import { FactPublisher } from './facts/fact-publisher.js';
+import { backupMetricsProvider } from './metrics/backup-metrics.js';
 import { RestoresService } from './restores/restores.service.js';
 import { BackupRpcService } from './rpc/backup-rpc.service.js';
 import { BulkDeleteSaga } from './saga/bulk-delete.saga.js';
@@ -27,6 +28,7 @@ const objectStoreProvider = {
 @Module({
   providers: [
     objectStoreProvider,
+    backupMetricsProvider,
     FactPublisher,
     BackupsService,
     ExpirySweeperService,

@@ -6,6 +6,7 @@ import { DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
 import type { z } from 'zod';
 import type { BackupConfig } from '../config/backup.config.js';
 import { FactPublisher } from '../facts/fact-publisher.js';
+import { BACKUP_METRICS, type BackupMetrics } from '../metrics/backup-metrics.js';
 import { Refusal } from '../rpc/refusal.js';
 import { OBJECT_STORE, type ObjectStore } from '../storage/object-store.js';
 import { backupExports, type BackupExports } from './backup-exports.js';
@@ -37,6 +38,7 @@ export class BackupsService implements OnApplicationBootstrap {
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(SETTINGS) private readonly settings: BackupConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BACKUP_METRICS) private readonly metrics: BackupMetrics,
     private readonly facts: FactPublisher,
   ) {
     this.rows = backupExports(ds);
@@ -94,6 +96,7 @@ export class BackupsService implements OnApplicationBootstrap {
         },
       });
       const view = await this.rows.ready(backupId, written);
+      this.metrics.backupEnded('ready', written);
       await this.facts.status({ ...fact, status: 'ready', processed: written.conversationCount });
       this.logger.info(
         { backupId, conversations: written.conversationCount, bytes: written.sizeBytes },
@@ -103,6 +106,7 @@ export class BackupsService implements OnApplicationBootstrap {
     } catch (error) {
       const message = backupFailedMessage(error);
       this.logger.error({ err: error, backupId }, 'backup failed');
+      this.metrics.backupEnded('failed');
       await this.rows.failed(backupId, message).catch(() => undefined);
       await this.facts.status({ ...fact, status: 'failed', processed: 0, message });
       throw new Refusal('failed', message);

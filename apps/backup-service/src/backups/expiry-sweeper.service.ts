@@ -2,6 +2,7 @@ import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShut
 import type { DataSource } from 'typeorm';
 import { DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
 import type { BackupConfig } from '../config/backup.config.js';
+import { BACKUP_METRICS, type BackupMetrics } from '../metrics/backup-metrics.js';
 import { OBJECT_STORE, type ObjectStore } from '../storage/object-store.js';
 import { restoreProgressStore } from '../restore/restore-progress.js';
 import { backupExports } from './backup-exports.js';
@@ -24,6 +25,7 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(SETTINGS) private readonly settings: BackupConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BACKUP_METRICS) private readonly metrics: BackupMetrics,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -56,8 +58,10 @@ export class ExpirySweeperService implements OnApplicationBootstrap, OnApplicati
       if (expired > 0) this.logger.info({ expired }, 'expired backups removed');
       const restores = await restoreProgressStore(this.ds).deleteExpired();
       if (restores > 0) this.logger.info({ restores }, 'ended restores past their progress TTL removed');
+      this.metrics.sweepEnded(true);
     } catch (error) {
       this.logger.warn({ err: error, expired }, 'backup sweep stopped; the next one goes on');
+      this.metrics.sweepEnded(false);
     }
     return expired;
   }

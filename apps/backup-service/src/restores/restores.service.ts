@@ -17,6 +17,7 @@ import { DATA_SOURCE, LOGGER, SETTINGS, type Logger } from '@batch/platform';
 import { backupExports } from '../backups/backup-exports.js';
 import type { BackupConfig } from '../config/backup.config.js';
 import { FactPublisher } from '../facts/fact-publisher.js';
+import { BACKUP_METRICS, type BackupMetrics } from '../metrics/backup-metrics.js';
 import { isBackupFormatError } from '../restore/backup-document.js';
 import { restoreProgressStore } from '../restore/restore-progress.js';
 import { prepareRestore } from '../restore/restorer.js';
@@ -57,6 +58,7 @@ export class RestoresService implements OnApplicationBootstrap, OnApplicationShu
     @Inject(OBJECT_STORE) private readonly store: ObjectStore,
     @Inject(SETTINGS) private readonly settings: BackupConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(BACKUP_METRICS) private readonly metrics: BackupMetrics,
     private readonly facts: FactPublisher,
   ) {}
 
@@ -127,6 +129,7 @@ export class RestoresService implements OnApplicationBootstrap, OnApplicationShu
     }
     const run = prepared.run().then(
       async (result) => {
+        this.metrics.restoreEnded('completed', result.processed);
         await this.facts.status({
           ...fact,
           status: 'completed',
@@ -137,6 +140,7 @@ export class RestoresService implements OnApplicationBootstrap, OnApplicationShu
       },
       async (error: unknown) => {
         this.logger.error({ err: error, restoreId }, 'restore failed');
+        this.metrics.restoreEnded('failed');
         await this.facts.status({ ...fact, status: 'error', processed: 0, total: null });
         throw new Refusal('failed', `restore ${restoreId} failed; its progress says where`);
       },
