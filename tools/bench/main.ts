@@ -8,6 +8,7 @@ import { engineBench } from './engine.bench.js';
 import { eventStoreBench } from './event-store.bench.js';
 import { exportsBench } from './exports.bench.js';
 import { notificationsBench } from './notifications.bench.js';
+import { peerBench } from './peer.bench.js';
 import { providersBench } from './providers.bench.js';
 import { printGrid, printTable } from './report.js';
 import { build } from '../build/build.mjs';
@@ -27,11 +28,21 @@ try {
   const only = process.env.BENCH_ONLY;
   if (!only || only === 'event-store')
     printTable('Event store (JetStream file storage)', await eventStoreBench(nc, namespace));
-  if (!only || only === 'engine')
-    printTable(
-      'Batch engine (orchestrator + 2 workers as processes)',
-      await engineBench(nc, namespace, infrastructure.env.NATS_URL),
-    );
+  let engineItemsPerSecond: number | undefined;
+  if (!only || only === 'engine') {
+    const figures = await engineBench(nc, namespace, infrastructure.env.NATS_URL);
+    printTable('Batch engine (orchestrator + 2 workers as processes)', figures);
+    engineItemsPerSecond = figures.find((figure) => figure.unit === 'items/s')?.value;
+  }
+  if (!only || only === 'engine' || only === 'peer') {
+    const figures = await peerBench(engineItemsPerSecond);
+    if (figures) {
+      printTable('Peer: BullMQ on Redis (2 worker processes, the same PostgreSQL writes per item)', figures);
+      const ratio = figures.find((figure) => figure.unit === '×');
+      if (ratio) console.log(`\nours / BullMQ: ${ratio.value}× (${ratio.note})`);
+    }
+    console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
+  }
   if (!only || only === 'api') {
     // A namespace of its own: the engine section leaves a million events in the shared one.
     const { load, figures } = await apiBench(`${namespace}_api`, infrastructure.env.NATS_URL);
