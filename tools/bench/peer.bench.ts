@@ -127,13 +127,14 @@ export async function peerBench(engineItemsPerSecond?: number): Promise<Figure[]
     maxRetriesPerRequest: 0,
     retryStrategy: () => null,
   });
-  redis.on('error', () => undefined); // a refused connection is the answer below
+  let refused: Error | undefined;
+  redis.on('error', (error: Error) => (refused ??= error)); // told below
   try {
     await redis.connect();
     await redis.ping();
   } catch (error) {
     redis.disconnect();
-    console.log(`\npeer skipped: no Redis at ${redisUrl} (${(error as Error).message})`);
+    console.log(`\npeer skipped: no Redis at ${redisUrl} (${(refused ?? (error as Error)).message})`);
     return undefined;
   }
 
