@@ -28,58 +28,39 @@ export async function runPeerJob(pool: pg.Pool, job: PeerJobData): Promise<strin
   const generated = await templateProvider.generate(item, config);
   const conversationId = randomUUID();
   const content = generated.turns.map((turn) => `${turn.role}: ${turn.content}`).join('\n');
-  const now = new Date();
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
-    const inserted = await client.query<{ id: string }>(
-      `INSERT INTO conversations (id, batch_id, item_id, user_id, topic, persona, content, created_at)
+  // One statement is one transaction: a single round trip instead of BEGIN, three statements, COMMIT.
+  const { rows } = await pool.query<{ id: string }>(
+    `WITH conversation AS (
+       INSERT INTO conversations (id, batch_id, item_id, user_id, topic, persona, content, created_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
        ON CONFLICT (batch_id, item_id) DO NOTHING
-       RETURNING id`,
-      [
-        conversationId,
-        job.batchId,
-        job.itemId,
-        job.userId,
-        storableText(job.topic),
-        storableText(generated.persona),
-        storableText(content),
-        now,
-      ],
-    );
-    // A job retried after its transaction committed keeps the conversation stored the first time.
-    const storedId =
-      inserted.rows[0]?.id ??
-      (
-        await client.query<{ id: string }>(
-          'SELECT id FROM conversations WHERE batch_id = $1 AND item_id = $2',
-          [job.batchId, job.itemId],
-        )
-      ).rows[0]!.id;
-    if (inserted.rows.length > 0)
-      await client.query(
-        `INSERT INTO conversation_turns (id, conversation_id, role, content, sequence)
-         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int[])`,
-        [
-          generated.turns.map(() => randomUUID()),
-          generated.turns.map(() => conversationId),
-          generated.turns.map((turn) => turn.role),
-          generated.turns.map((turn) => storableText(turn.content)),
-          generated.turns.map((_turn, sequence) => sequence + 1),
-        ],
-      );
-    await client.query(
-      `UPDATE batch_items SET status = 'completed', conversation_id = $3, updated_at = $4
-       WHERE batch_id = $1 AND item_id = $2 AND status = 'pending' AND attempt = 1`,
-      [job.batchId, job.itemId, storedId, now],
-    );
-    await client.query('COMMIT');
-    return storedId;
-  } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+       RETURNING id
+     ), turns AS (
+       INSERT INTO conversation_turns (id, conversation_id, role, content, sequence)
+       SELECT t.id, c.id, t.role, t.content, t.sequence
+       FROM conversation c, unnest($9::text[], $10::text[], $11::text[], $12::int[]) AS t(id, role, content, sequence)
+     ), stored AS (
+       -- A job retried after its commit keeps the conversation stored the first time.
+       SELECT id FROM conversation
+       UNION ALL SELECT id FROM conversations WHERE batch_id = $2 AND item_id = $3
+     )
+     UPDATE batch_items SET status = 'completed', conversation_id = (SELECT id FROM stored LIMIT 1), updated_at = $8
+     WHERE batch_id = $2 AND item_id = $3 AND status = 'pending' AND attempt = 1
+     RETURNING conversation_id AS id`,
+    [
+      conversationId,
+      job.batchId,
+      job.itemId,
+      job.userId,
+      storableText(job.topic),
+      storableText(generated.persona),
+      storableText(content),
+      new Date(),
+      generated.turns.map(() => randomUUID()),
+      generated.turns.map((turn) => turn.role),
+      generated.turns.map((turn) => storableText(turn.content)),
+      generated.turns.map((_turn, sequence) => sequence + 1),
+    ],
+  );
+  return rows[0]?.id ?? conversationId;
 }

@@ -23,6 +23,8 @@ const pool = new pg.Pool({
   connectionString: env.DATABASE_URL,
   max: Number(env.PEER_POOL_SIZE),
   options: `-c search_path=${env.DATABASE_SCHEMA}`,
+  // The bench finds this worker's PostgreSQL backends by it, to count their CPU.
+  application_name: env.PEER_QUEUE,
 });
 const report: PeerWorkerReport = {
   type: 'report',

@@ -102,6 +102,21 @@ const pidsNamed = (name: string): number[] =>
 const usedMemory = async (redis: Redis) =>
   Number(/used_memory:(\d+)/.exec(await redis.info('memory'))?.[1] ?? 0);
 
+/** CPU seconds used so far by the PostgreSQL backends of the workers' connections. */
+async function backendCpuSeconds(database: TestDatabase, applicationName: string): Promise<number> {
+  const client = new pg.Client({ connectionString: database.url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ pid: number }>(
+      'SELECT pid FROM pg_stat_activity WHERE application_name = $1',
+      [applicationName],
+    );
+    return rows.reduce((sum, row) => sum + cpuSeconds(row.pid), 0);
+  } finally {
+    await client.end();
+  }
+}
+
 /** Waits (polling, as a bench may) until no job of the queue is waiting, delayed or active. */
 async function drained(queue: Queue): Promise<void> {
   for (;;) {
@@ -188,6 +203,7 @@ export async function peerBench(engineItemsPerSecond?: number): Promise<Figure[]
       (redisPids.reduce((sum, pid) => sum + cpuSeconds(pid), 0) - redisCpuBefore) /
       ((Date.now() - startedAt) / 1000);
     const peakRss = Math.max(...pids.map(peakRssMibOf));
+    const backendCpu = await backendCpuSeconds(database, queueName);
     const reports = await Promise.all(workers.map((worker) => worker.report()));
     workers.length = 0;
 
@@ -247,6 +263,12 @@ export async function peerBench(engineItemsPerSecond?: number): Promise<Figure[]
         value: mib(redisBytesAfterEnqueue),
         unit: 'MiB',
         note: 'used_memory of the whole server; completed jobs are removed',
+      },
+      {
+        name: "PostgreSQL CPU per item (the workers' backends)",
+        value: Math.round((backendCpu / size) * 1e6) / 1e3,
+        unit: 'ms',
+        note: `${(backendCpu / (elapsed / 1000)).toFixed(2)} cores over the run; WAL writer and checkpoints not counted`,
       },
       {
         name: 'CPU of the two workers',
