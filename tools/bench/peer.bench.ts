@@ -17,8 +17,8 @@ const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 const BATCH_ID = 'bench_peer';
 const USER_ID = 'bench';
 const WORKERS = 2;
-/** Best of 16 / 32 / 64 per worker on this machine (README: Performance, Peer: BullMQ). */
-const DEFAULT_CONCURRENCY = 32;
+/** Best of 8 / 16 / 32 / 64 per worker on this machine, within the runs' spread (README: Peer: BullMQ). */
+const DEFAULT_CONCURRENCY = 16;
 /** PostgreSQL connections per worker process, as many as our worker's pool (pg's default 10). */
 const MAX_POOL = 10;
 const ENQUEUE_CHUNK = 1_000;
