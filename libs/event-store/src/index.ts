@@ -1,6 +1,6 @@
 export * from './aggregate-store.js';
 export type { AggregateType } from './aggregate-type.js';
-export { commitId, planCommits, type StoredCommit } from './commit.js';
+export { commitId, decodeCommit, planCommits, type StoredCommit } from './commit.js';
 export * from './errors.js';
 export * from './event-store.js';
 export * from './outcome-committer.js';

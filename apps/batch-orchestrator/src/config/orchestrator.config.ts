@@ -8,7 +8,13 @@ import { isCronExpression } from '../cleanup/cleanup-schedule.js';
 export const OrchestratorConfig = baseSettings.extend({
   /** Items of one batch handed to workers and not yet settled, at most. */
   DISPATCH_WINDOW: positiveInt.default(1000),
-  ITEMS_PER_WORK_MESSAGE: positiveInt.default(10),
+  /** The most items in one work message. */
+  ITEMS_PER_WORK_MESSAGE: positiveInt.default(100),
+  /**
+   * A work message holds about this many milliseconds of provider calls, from the batch's measured
+   * call durations (fast calls: large messages, slow calls: small ones); 0: always ITEMS_PER_WORK_MESSAGE.
+   */
+  WORK_MESSAGE_TARGET_MS: z.coerce.number().int().nonnegative().default(250),
   SNAPSHOT_EVERY_EVENTS: positiveInt.default(10_000),
   /** Names this replica's hold on the batches it dispatches; a restarted replica takes its own back at once. */
   ORCHESTRATOR_REPLICA_ID: z.string().min(1).default(hostname()),

@@ -23,7 +23,7 @@ import {
   type ItemSpec,
   type Names,
 } from '@batch/contracts';
-import { isConcurrencyError, type EventStore } from '@batch/event-store';
+import { decodeCommit, isConcurrencyError, type EventStore } from '@batch/event-store';
 import {
   ensureBatchWorkConsumer,
   kvLease,
@@ -59,6 +59,7 @@ import {
 import { ProjectorService } from '../projections/projector.service.js';
 import { loadItemSpecs } from './item-catalog.js';
 import { queuedWork } from './work-in-flight.js';
+import { estimateCallMs, itemsPerMessage } from './work-message-size.js';
 
 interface Dispatch {
   batchId: string;
@@ -74,6 +75,10 @@ interface Dispatch {
   /** The trace of the last command that woke the batch: its work messages carry it to the workers. */
   trace?: Context;
   specs?: ItemSpec[];
+  /** How long the batch's provider calls take, estimated from its outcomes: it sizes the work messages. */
+  callMs?: number;
+  /** When the batch's outcomes were last read for call durations. */
+  callsSampledAt: number;
   scheduled?: NodeJS.Timeout;
   passing: boolean;
   again: boolean;
@@ -116,6 +121,8 @@ const MAX_WORK_REFUSALS = 5;
 const MAX_RETRY_DELAY_MS = 30_000;
 /** A batch's work consumer is made sure of again this often (an idle one is removed after an hour). */
 const ENSURE_CONSUMER_EVERY_MS = 5 * 60_000;
+/** A batch's outcomes are read for its call durations at most this often. */
+const SAMPLE_CALLS_EVERY_MS = 250;
 /** The second recovery pass at start-up waits this long at most for the projection. */
 const RECOVERY_CATCH_UP_MS = 120_000;
 /** Every replica looks for running batches that nobody dispatches this often. */
@@ -164,7 +171,10 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       callback: (error, message) => {
         if (error) return;
         const [batchId, stream] = message.subject.slice(prefix.length).split('.');
-        if (batchId && (stream === 'lifecycle' || this.dispatches.has(batchId))) this.wake(batchId);
+        if (!batchId) return;
+        const dispatch = this.dispatches.get(batchId);
+        if (dispatch && stream === 'items') this.sampleCalls(dispatch, message.data);
+        if (stream === 'lifecycle' || dispatch) this.wake(batchId);
       },
     });
     // Also renews the leases of batches whose workers are slow to report.
@@ -203,6 +213,21 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     this.dispatches.clear();
   }
 
+  /**
+   * Reads the call durations of an outcome commit, a few times a second per batch at most (the
+   * estimate needs no more, and most commits go unread).
+   */
+  private sampleCalls(dispatch: Dispatch, data: Uint8Array): void {
+    const now = Date.now();
+    if (now - dispatch.callsSampledAt < SAMPLE_CALLS_EVERY_MS) return;
+    dispatch.callsSampledAt = now;
+    const calls: number[] = [];
+    for (const event of decodeCommit<BatchEvent>(data))
+      if (event.type === 'ItemCompleted' && event.data.latencyMs !== undefined)
+        calls.push(event.data.latencyMs);
+    dispatch.callMs = estimateCallMs(dispatch.callMs, calls);
+  }
+
   /** Looks at a batch again soon: dispatch more, stop, or complete it. */
   wake(batchId: string, trace?: Context): void {
     let dispatch = this.dispatches.get(batchId);
@@ -213,6 +238,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         cursor: 0,
         adopted: false,
         consumerEnsuredAt: 0,
+        callsSampledAt: 0,
         passing: false,
         again: false,
         refusals: 0,
@@ -359,8 +385,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
   }
 
   /**
-   * Sends items in work messages of at most ITEMS_PER_WORK_MESSAGE items and of a size NATS carries
-   * beside the config, then tells idle workers. An item counts as in flight once its message is
+   * Sends items in work messages sized to the batch's call durations (at most ITEMS_PER_WORK_MESSAGE
+   * items, see work-message-size.ts) and of a size NATS carries beside the config, then tells idle
+   * workers. An item counts as in flight once its message is
    * stored. When any send fails, what is in flight is read from the queue again on the next pass
    * (a send that timed out may have been stored): an item is never sent twice.
    */
@@ -380,9 +407,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
       index: item.index,
       attempt: item.attempt,
     }));
+    const perMessage = itemsPerMessage(dispatch.callMs, {
+      max: config.ITEMS_PER_WORK_MESSAGE,
+      targetMs: config.WORK_MESSAGE_TARGET_MS,
+    });
     const messages = chunkByBytes(workItems, jsonBytes, budget).flatMap((chunk) =>
-      Array.from({ length: Math.ceil(chunk.length / config.ITEMS_PER_WORK_MESSAGE) }, (_, index) =>
-        chunk.slice(index * config.ITEMS_PER_WORK_MESSAGE, (index + 1) * config.ITEMS_PER_WORK_MESSAGE),
+      Array.from({ length: Math.ceil(chunk.length / perMessage) }, (_, index) =>
+        chunk.slice(index * perMessage, (index + 1) * perMessage),
       ),
     );
     const trace = traceHeaders(undefined, dispatch.trace);
