@@ -1,6 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
@@ -9,11 +7,10 @@ import { createDataSource, runMigrations } from '@batch/persistence';
 import { testDatabase, uniqueNamespace, type TestDatabase } from '@batch/testing';
 import { cpuSeconds, watchCpu } from './cpu-usage.js';
 import type { PeerJobData } from './peer-job.js';
-import type { PeerWorkerReport } from './peer-worker.js';
+import { startWorker, type PeerWorker } from './peer-worker-process.js';
 import { mib, rate, type Figure } from './report.js';
 import { peakRssMibOf } from './rss-sampler.js';
 
-const repositoryRoot = fileURLToPath(new URL('../../', import.meta.url));
 const BATCH_ID = 'bench_peer';
 const USER_ID = 'bench';
 const WORKERS = 2;
@@ -49,45 +46,6 @@ async function seedBatch(database: TestDatabase, size: number): Promise<void> {
   } finally {
     await ds.destroy();
   }
-}
-
-interface PeerWorker {
-  child: ChildProcess;
-  report(): Promise<PeerWorkerReport>;
-}
-
-async function startWorker(env: Record<string, string>): Promise<PeerWorker> {
-  const child = spawn(
-    process.execPath,
-    [
-      '--conditions=@batch/source',
-      '--import',
-      '@swc-node/register/esm-register',
-      'tools/bench/peer-worker.ts',
-    ],
-    { cwd: repositoryRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
-  );
-  const next = (type: string) =>
-    new Promise<PeerWorkerReport>((resolve, reject) => {
-      const exited = (code: number | null) =>
-        reject(new Error(`peer worker exited (${code}) before ${type}`));
-      child.once('exit', exited);
-      child.on('message', function listener(message: PeerWorkerReport) {
-        if (message.type !== type) return;
-        child.off('message', listener);
-        child.off('exit', exited);
-        resolve(message);
-      });
-    });
-  await next('ready');
-  return {
-    child,
-    report: () => {
-      const answer = next('report');
-      child.send({ type: 'report' });
-      return answer;
-    },
-  };
 }
 
 const pidsNamed = (name: string): number[] =>
