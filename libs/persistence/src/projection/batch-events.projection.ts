@@ -1,7 +1,7 @@
 import type { QueryRunner } from 'typeorm';
 import type { BatchEvent } from '@batch/contracts';
 import { lastEventTimes, planRuns } from './event-runs.js';
-import { addItems, settleItems } from './item-events.statements.js';
+import { addItems, refreshItemStatistics, settleItems } from './item-events.statements.js';
 import { applyLifecycle } from './lifecycle-events.statements.js';
 
 /**
@@ -13,7 +13,11 @@ export async function projectBatchEvents(runner: QueryRunner, events: readonly B
   for (const run of planRuns(events)) {
     if (run.kind === 'outcomes') await settleItems(runner, run.outcomes);
     else if (run.kind === 'items-added') await addItems(runner, run.items);
-    else await applyLifecycle(runner, run.event);
+    else {
+      await applyLifecycle(runner, run.event);
+      if (run.event.type === 'BatchStarted' || run.event.type === 'FailedItemsRequeued')
+        await refreshItemStatistics(runner, run.event.batchId);
+    }
   }
   const times = lastEventTimes(events);
   await runner.query(

@@ -18,6 +18,7 @@ import {
 import { getBatchView } from '../queries/batch.queries.js';
 import { listItems } from '../queries/batch-items.queries.js';
 import { createBatchProjector, type BatchProjector } from './batch.projector.js';
+import { SETTLE_ITEMS, settleParameters } from './item-events.statements.js';
 
 let env: TestPersistence;
 let projector: BatchProjector;
@@ -37,6 +38,19 @@ const range = (from: number, to: number) => Array.from({ length: to - from }, (_
 const view = (batchId: string, userId = 'user-1') => getBatchView(env.ds, userId, batchId);
 
 describe('the batch projection', () => {
+  it('settles the outcomes of a large batch just started through the primary key: its start analyzed the items', async () => {
+    const batchId = 'fresh-and-large';
+    await env.aggregates.handle(batchId, createBatch(batchId, itemsOf(5_000)));
+    await caughtUp();
+    const plan = (await env.ds.query(
+      `EXPLAIN ${SETTLE_ITEMS}`,
+      settleParameters([completedOutcome(batchId, 'item-4999')]),
+    )) as { 'QUERY PLAN': string }[];
+    const lines = plan.map((row) => row['QUERY PLAN']).join('\n');
+    expect(lines).toContain('batch_items_pkey');
+    expect(lines).not.toContain('batch_items_status_position_idx');
+  });
+
   it('counts 2,000 items with duplicate, stale and requeued outcomes exactly as the domain does', async () => {
     const batchId = 'counts';
     await env.aggregates.handle(batchId, createBatch(batchId, itemsOf(2_000)));
