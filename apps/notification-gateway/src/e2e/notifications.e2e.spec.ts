@@ -213,10 +213,13 @@ describe('/ws: resume', () => {
     const carol = await platform.as(user);
     const first = await subscribed(carol, ['user']);
     const total = 2_000;
-    const batchId = await createBatch(carol, itemsOf(total, 'resume'));
+    // 5 ms a call: the batch takes a few seconds, so the disconnect comes before its end.
+    const items = itemsOf(total, 'resume').map((item) => ({ ...item, parameters: { latencyMs: 5 } }));
+    const batchId = await createBatch(carol, items);
     await first.until((messages) => messages.filter(ofType('batch.progress', batchId)).length >= 2);
     first.terminate();
     await first.closed;
+    expect(first.notifications().some(finalProgress(batchId, total))).toBe(false);
     const before = first.notifications().map((message) => message.seq);
 
     const second = await openSocket(await nextUrl(), carol.token);
