@@ -69,6 +69,15 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** Drops what a launcher run left in PostgreSQL and its data directory. */
+async function removeRun(schema: string, dataDir: string): Promise<void> {
+  const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
+  await client.connect();
+  await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  await client.end();
+  await rm(dataDir, { recursive: true, force: true });
+}
+
 const pidOf = async (launcher: Launcher, service: string, from = 0) =>
   Number((await launcher.waitFor(new RegExp(`\\[start\\] ${service} ready \\(pid (\\d+)\\)`), from))[1]);
 
@@ -108,11 +117,7 @@ describe('npm start, with NATS and PostgreSQL from the environment', () => {
     for (const pid of servicePids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     await removeNamespace(nc, namespace);
     await nc.close();
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    await rm(dataDir, { recursive: true, force: true });
+    await removeRun(schema, dataDir);
   });
 
   it('prints a dev token signed with the secret it keeps in DATA_DIR', async () => {
@@ -201,11 +206,7 @@ describe('npm run dev: the services from their sources, restarted when one chang
     const nc = await connect({ servers: process.env.NATS_URL! });
     await removeNamespace(nc, namespace);
     await nc.close();
-    const client = new pg.Client({ connectionString: process.env.DATABASE_URL });
-    await client.connect();
-    await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await client.end();
-    await rm(dataDir, { recursive: true, force: true });
+    await removeRun(schema, dataDir);
   });
 
   it('runs the orchestrator from its TypeScript sources', async () => {
