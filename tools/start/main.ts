@@ -6,7 +6,7 @@ import { startInfrastructure, type Owned } from './infrastructure.js';
 import { migrate } from './migrations.js';
 import { build } from '../build/build.mjs';
 import { buildConsoleIfMissing } from './console-build.js';
-import { isBuilt, SERVICES, serviceProcess } from './services.js';
+import { isBuilt, SERVICES, serviceProcess, type Service } from './services.js';
 import { loadStartConfig, type StartConfig } from './start.config.js';
 import { duration, supervise, type SupervisedProcess, type SupervisorOptions } from './supervisor.js';
 
@@ -71,8 +71,7 @@ async function start(): Promise<void> {
     ...(secret ? { AUTH_JWT_SECRET: secret.secret } : {}),
   };
   const selected = SERVICES.filter((service) => config.SERVICES.includes(service.name));
-  const runnable = (service: (typeof selected)[number]) =>
-    config.START_MODE === 'dev' || isBuilt(service.main);
+  const runnable = (service: Service) => config.START_MODE === 'dev' || isBuilt(service.main);
   const notBuilt = selected.filter((service) => !runnable(service));
   await consoleBuilt;
   for (const service of selected.filter(runnable)) {

@@ -31,7 +31,8 @@ export const isBuilt = (path: string): boolean => existsSync(join(repositoryRoot
  * TypeScript sources through swc-node under `node --watch`, which restarts the service when a file
  * it imported (its app's or a lib's source) changes.
  */
-export type StartMode = 'built' | 'dev';
+export const START_MODES = ['built', 'dev'] as const;
+export type StartMode = (typeof START_MODES)[number];
 
 const sourceOf = (service: Service): string => service.main.replace(/dist\/main\.js$/, 'src/main.ts');
 

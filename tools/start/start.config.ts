@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { LOG_LEVELS } from './log-lines.js';
-import { repositoryRoot, SERVICES, type ServiceName } from './services.js';
+import { repositoryRoot, SERVICES, START_MODES, type ServiceName } from './services.js';
 
 const port = z.coerce.number().int().min(1).max(65_535);
 const positive = z.coerce.number().int().positive();
@@ -10,7 +10,7 @@ const serviceNames = SERVICES.map((service) => service.name);
 /** Every setting of `npm start`, from the environment, with its default (listed in the README). */
 export const StartConfig = z.object({
   /** `built`: the services run from dist/ (built first); `dev`: from the sources, restarted on change. */
-  START_MODE: z.enum(['built', 'dev']).default('built'),
+  START_MODE: z.enum(START_MODES).default('built'),
   /** Where the servers npm start runs keep their data, and the generated auth secret. */
   DATA_DIR: z
     .string()
