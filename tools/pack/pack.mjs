@@ -28,8 +28,14 @@ async function stage(name) {
   return directory;
 }
 
-/** `npm pack` of a staged package into `destination`; the tarball's path. */
-async function npmPack(directory, destination) {
+/**
+ * Finishes a staged package (its README, its package.json with the repository's `engines`) and packs
+ * it into `destination` with `npm pack`; the tarball's path.
+ */
+async function npmPack(directory, destination, { readme, manifest }) {
+  const { engines } = await readJson('package.json');
+  await copyFile(join(root, readme), join(directory, 'README.md'));
+  await writeFile(join(directory, 'package.json'), `${JSON.stringify({ ...manifest, engines }, null, 2)}\n`);
   await mkdir(destination, { recursive: true });
   const { stdout } = await promisify(execFile)(
     'npm',
@@ -43,7 +49,6 @@ async function npmPack(directory, destination) {
 export async function packCli(destination = PACKAGES_DIR) {
   const directory = await stage('batchctl');
   const { version } = await readJson('apps/batchctl/package.json');
-  const { engines } = await readJson('package.json');
   await build({
     input: join(root, 'apps/batchctl/src/main.ts'),
     platform: 'node',
@@ -56,30 +61,22 @@ export async function packCli(destination = PACKAGES_DIR) {
     },
     logLevel: 'warn',
   });
-  await copyFile(join(root, 'apps/batchctl/README.md'), join(directory, 'README.md'));
-  await writeFile(
-    join(directory, 'package.json'),
-    `${JSON.stringify(
-      {
-        name: 'batchctl',
-        version,
-        description: 'Command line for the batch platform: create, follow, control and export batches',
-        type: 'module',
-        bin: { batchctl: 'batchctl.mjs' },
-        engines,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  return npmPack(directory, destination);
+  return npmPack(directory, destination, {
+    readme: 'apps/batchctl/README.md',
+    manifest: {
+      name: 'batchctl',
+      version,
+      description: 'Command line for the batch platform: create, follow, control and export batches',
+      type: 'module',
+      bin: { batchctl: 'batchctl.mjs' },
+    },
+  });
 }
 
 /** The client as a package: `index.js` (ESM, browser and Node), `index.d.ts`, `zod` as dependency. */
 export async function packClient(destination = PACKAGES_DIR) {
   const directory = await stage('@batch/client');
   const { name, version } = await readJson('libs/client/package.json');
-  const { engines } = await readJson('package.json');
   const { version: zodVersion } = await readJson('node_modules/zod/package.json');
   await build({
     input: join(root, 'libs/client/src/index.ts'),
@@ -100,26 +97,19 @@ export async function packClient(destination = PACKAGES_DIR) {
     { preferredConfigPath: join(root, 'libs/client/tsconfig.pack.json') },
   );
   await writeFile(join(directory, 'index.d.ts'), declarations);
-  await copyFile(join(root, 'libs/client/README.md'), join(directory, 'README.md'));
-  await writeFile(
-    join(directory, 'package.json'),
-    `${JSON.stringify(
-      {
-        name,
-        version,
-        description: 'Typed REST and WebSocket client of the batch platform, for Node and browsers',
-        type: 'module',
-        exports: { '.': { types: './index.d.ts', default: './index.js' } },
-        types: './index.d.ts',
-        sideEffects: false,
-        dependencies: { zod: `^${zodVersion}` },
-        engines,
-      },
-      null,
-      2,
-    )}\n`,
-  );
-  return npmPack(directory, destination);
+  return npmPack(directory, destination, {
+    readme: 'libs/client/README.md',
+    manifest: {
+      name,
+      version,
+      description: 'Typed REST and WebSocket client of the batch platform, for Node and browsers',
+      type: 'module',
+      exports: { '.': { types: './index.d.ts', default: './index.js' } },
+      types: './index.d.ts',
+      sideEffects: false,
+      dependencies: { zod: `^${zodVersion}` },
+    },
+  });
 }
 
 // `node tools/pack/pack.mjs [destination]` prints each tarball's path on a line.
