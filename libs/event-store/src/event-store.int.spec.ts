@@ -93,6 +93,29 @@ describe('the event store on JetStream', () => {
     expect(await all(store.read('nothing-here'))).toEqual([]);
   });
 
+  it('reads one commit of a channel at or after a sequence, by direct get', async () => {
+    const batchId = 'read-one';
+    const lifecycle = await store.append(batchId, [created(batchId)], { expectedLastSeq: 0 });
+    await store.append('read-one-other', [completed('read-one-other', 1)]);
+    const one = [completed(batchId, 1)];
+    const two = [completed(batchId, 2), completed(batchId, 3)];
+    const first = await store.append(batchId, one);
+    const second = await store.append(batchId, two);
+
+    expect(await store.readOne(batchId, lifecycle.seq, 'items')).toEqual({
+      seq: first.seq,
+      channel: 'items',
+      events: one,
+    });
+    expect(await store.readOne(batchId, first.seq + 1, 'items')).toEqual({
+      seq: second.seq,
+      channel: 'items',
+      events: two,
+    });
+    expect(await store.readOne(batchId, second.seq + 1, 'items')).toBeUndefined();
+    expect((await store.readOne(batchId, 1, 'lifecycle'))?.seq).toBe(lifecycle.seq);
+  });
+
   it('drops a commit repeated with the same Nats-Msg-Id', async () => {
     const batchId = 'dedup';
     const outcome = completed(batchId, 7);

@@ -47,6 +47,11 @@ export interface EventStore<E, Channel extends string = string> {
    * the call; `only` restricts the read to one of its channels.
    */
   read(id: string, fromSeq?: number, only?: Channel): AsyncIterable<StoredCommit<E, Channel>>;
+  /**
+   * The aggregate's first commit on `channel` at or after stream sequence `fromSeq`, or undefined:
+   * one request, for reading a few commits where a replay would read too many.
+   */
+  readOne(id: string, fromSeq: number, channel: Channel): Promise<StoredCommit<E, Channel> | undefined>;
   /** Removes every event of an aggregate (cleanup of ended ones). */
   purge(id: string): Promise<number>;
 }
@@ -145,6 +150,14 @@ export async function createEventStore<E, Channel extends string>(
     }
   }
 
+  async function readOne(id: string, fromSeq: number, channel: Channel) {
+    const message = await jsm.direct.getMessage(aggregate.streamName, {
+      seq: fromSeq,
+      next_by_subj: aggregate.subjectOf(id, channel),
+    });
+    return message ? { seq: message.seq, channel, events: decodeCommit<E>(message.data) } : undefined;
+  }
+
   async function purge(id: string): Promise<number> {
     const { purged } = await jsm.streams.purge(aggregate.streamName, { filter: aggregate.eventsOf(id) });
     return purged;
@@ -156,6 +169,7 @@ export async function createEventStore<E, Channel extends string>(
     ensure: () => ensureStream(jsm, eventStreamConfig(aggregate, settings)),
     append,
     read,
+    readOne,
     purge,
   };
 }

@@ -57,7 +57,7 @@ import {
   type BatchAggregates,
 } from '../infrastructure/stores.js';
 import { ProjectorService } from '../projections/projector.service.js';
-import { loadItemSpecs } from './item-catalog.js';
+import { ItemCatalog } from './item-catalog.js';
 import { queuedWork } from './work-in-flight.js';
 import { estimateCallMs, itemsPerMessage } from './work-message-size.js';
 
@@ -74,7 +74,8 @@ interface Dispatch {
   consumerEnsuredAt: number;
   /** The trace of the last command that woke the batch: its work messages carry it to the workers. */
   trace?: Context;
-  specs?: ItemSpec[];
+  /** What the batch's items ask for, read as dispatch reaches them. */
+  catalog?: ItemCatalog;
   /** How long the batch's provider calls take, estimated from its outcomes: it sizes the work messages. */
   callMs?: number;
   /** When the batch's outcomes were last read for call durations. */
@@ -370,10 +371,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     if (free < window / 4 && free < state.items.pending) return;
     const plan = planDispatch(state, { inFlight: dispatch.inFlight, limit: free, cursor: dispatch.cursor });
     if (plan.items.length === 0) return;
-    dispatch.specs ??= await loadItemSpecs(this.events, batchId);
+    dispatch.catalog ??= new ItemCatalog(this.events, batchId);
+    const specs = await dispatch.catalog.specsAt(
+      plan.items.map((item) => item.index),
+      state.items.ids,
+    );
     await this.ensureConsumer(dispatch);
     this.logger.debug({ batchId, from: plan.items[0]?.id, items: plan.items.length }, 'dispatching');
-    await this.publish(state, version.lifecycleSeq, dispatch, plan.items);
+    await this.publish(state, version.lifecycleSeq, dispatch, plan.items, specs);
     dispatch.cursor = plan.cursor;
   }
 
@@ -396,14 +401,14 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     lifecycleSeq: number,
     dispatch: Dispatch,
     items: WorkItem[],
+    specs: ItemSpec[],
   ): Promise<void> {
     const { js, nc, names, config } = this;
-    const specs = dispatch.specs!;
     const envelope = { batchId: state.batchId, userId: state.userId, config: state.config, lifecycleSeq };
     const budget =
       (nc.info?.max_payload ?? 1024 * 1024) - jsonBytes({ ...envelope, items: [] }) - HEADROOM_BYTES;
-    const workItems: WorkItemSpec[] = items.map((item) => ({
-      ...specs[item.index]!,
+    const workItems: WorkItemSpec[] = items.map((item, position) => ({
+      ...specs[position]!,
       index: item.index,
       attempt: item.attempt,
     }));
