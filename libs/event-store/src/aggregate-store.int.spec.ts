@@ -133,6 +133,26 @@ describe('the aggregate store', () => {
     );
   });
 
+  it('takes a snapshot as often as the state asks', async () => {
+    const batchId = 'sized-snap';
+    let snapshotTaken!: () => void;
+    const taken = new Promise<void>((resolve) => (snapshotTaken = resolve));
+    const store = createAggregateStore({
+      events,
+      snapshots,
+      decider: batchDecider,
+      snapshotEvery: (state: BatchState) => (state.status === 'empty' ? 1 : state.items.size),
+      onSnapshot: (id) => id === batchId && snapshotTaken(),
+    });
+    await store.handle(batchId, create(batchId, 3_000));
+    await complete(batchId, 0, 2_000);
+    expect((await store.load(batchId)).eventsSinceSnapshot).toBeGreaterThanOrEqual(2_000);
+    await complete(batchId, 2_000, 3_000);
+    expect((await store.load(batchId)).eventsSinceSnapshot).toBe(0);
+    await taken;
+    expect(await snapshots.load(batchId)).toBeDefined();
+  });
+
   it('lets exactly one of two replicas append a racing lifecycle decision', async () => {
     const batchId = 'race';
     await aggregates().handle(batchId, create(batchId, 10));

@@ -47,8 +47,11 @@ export interface AggregateStoreOptions<S, C, E> {
   events: EventStore<E>;
   snapshots: SnapshotStore;
   decider: Decider<S, C, E>;
-  /** A snapshot is taken once this many events (by weight) were folded since the last one. */
-  snapshotEvery?: number;
+  /**
+   * A snapshot is taken once this many events (by weight) were folded since the last one; or
+   * however many the state asks for (a large aggregate costs more to snapshot than to replay a while).
+   */
+  snapshotEvery?: number | ((state: S) => number);
   /** How much one event counts towards `snapshotEvery` (default 1): a chunk of 10,000 items weighs more than a pause. */
   weigh?: (event: E) => number;
   maxConflictRetries?: number;
@@ -69,7 +72,8 @@ export function createAggregateStore<S, C, E>(
 ): AggregateStore<S, C, E> {
   const { events, snapshots, decider } = options;
   const { aggregate } = events;
-  const snapshotEvery = options.snapshotEvery ?? 10_000;
+  const every = options.snapshotEvery ?? 10_000;
+  const snapshotEvery = typeof every === 'number' ? () => every : every;
   const maxConflictRetries = options.maxConflictRetries ?? 5;
   const cacheSize = options.cacheSize ?? 32;
   const weigh = options.weigh ?? (() => 1);
@@ -108,7 +112,7 @@ export function createAggregateStore<S, C, E>(
       loaded.version.seq = commit.seq;
       if (commit.channel === aggregate.guarded) loaded.version.lifecycleSeq = commit.seq;
     }
-    if (loaded.eventsSinceSnapshot >= snapshotEvery)
+    if (loaded.eventsSinceSnapshot >= snapshotEvery(loaded.state))
       saveSnapshot(id, loaded).then(
         (saved) => options.onSnapshot?.(id, saved),
         (error: unknown) => options.onSnapshotError?.(id, error),

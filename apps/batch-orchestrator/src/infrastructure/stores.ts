@@ -89,7 +89,10 @@ export const storeProviders: Provider[] = [
           replicas: config.EVENTS_REPLICAS,
         }),
         decider: batchDecider,
-        snapshotEvery: config.SNAPSHOT_EVERY_EVENTS,
+        // A snapshot costs the batch's size (a 1,000,000-item one ~130 ms of CPU and ~50 MB of
+        // garbage), the events after it their replay: one per tenth of the batch keeps both small.
+        snapshotEvery: (state) =>
+          Math.max(config.SNAPSHOT_EVERY_EVENTS, state.status === 'empty' ? 0 : state.items.size / 10),
         weigh: eventWeight,
         onSnapshot: (batchId, saved) => logger.debug({ batchId, ...saved }, 'snapshot saved'),
         onSnapshotError: (batchId, error) => logger.warn({ batchId, err: error }, 'snapshot failed'),
