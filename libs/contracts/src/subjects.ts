@@ -26,6 +26,12 @@ export interface Names {
   /** Core NATS, not stored: the orchestrator's word that a batch has new work, so idle workers pull at once. */
   workReady(batchId: string): string;
   readonly allWorkReady: string;
+  /**
+   * Core NATS, not stored: the stream sequence the read models (batches, batch_items) hold every
+   * event up to, told after each projection transaction, so a read waiting for its user's write
+   * elsewhere (the gateway) answers at once.
+   */
+  readonly projected: string;
   command(name: string): string;
   query(name: string): string;
   /** backup-service's request/reply subjects. */
@@ -77,6 +83,7 @@ export function names(namespace = ''): Names {
     work: (batchId) => `${subject}batch.work.${batchId}`,
     workReady: (batchId) => `${subject}batch.ready.${batchId}`,
     allWorkReady: `${subject}batch.ready.*`,
+    projected: `${subject}batch.projected`,
     command: (name) => `${subject}batch.cmd.${name}`,
     query: (name) => `${subject}batch.query.${name}`,
     backupCommand: (name) => `${subject}backup.cmd.${name}`,

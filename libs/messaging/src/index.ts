@@ -7,3 +7,4 @@ export * from './trace-context.js';
 export * from './facts.js';
 export * from './kv-lease.js';
 export * from './notifications.js';
+export * from './read-your-writes.js';

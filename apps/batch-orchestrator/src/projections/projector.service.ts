@@ -4,6 +4,7 @@ import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { DataSource } from 'typeorm';
 import type { Names } from '@batch/contracts';
+import { announceProjected, lastSequenceOf } from '@batch/messaging';
 import { createBatchProjector } from '@batch/persistence';
 import {
   DATA_SOURCE,
@@ -23,15 +24,14 @@ import { ProgressReporter } from './progress-reporter.js';
 export class ProjectorService implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly projector;
   private readonly reporter: ProgressReporter;
-  /** Reads waiting for the stream's last sequence, and whether a lookup is under way. */
-  private readonly waitingForLastSeq: ((seq: number) => void)[] = [];
-  private lookingUp = false;
+  /** The events stream's last sequence, reads arriving together sharing one lookup. */
+  private readonly lastSeq: () => Promise<number>;
   /** The stream sequence the read models hold everything up to. */
   private appliedSeq = 0;
 
   constructor(
     @Inject(NATS) private readonly nc: NatsConnection,
-    @Inject(JETSTREAM_MANAGER) private readonly jsm: JetStreamManager,
+    @Inject(JETSTREAM_MANAGER) jsm: JetStreamManager,
     @Inject(JETSTREAM) js: JetStreamClient,
     @Inject(SETTINGS) settings: OrchestratorConfig,
     @Inject(NAMES) private readonly names: Names,
@@ -39,12 +39,14 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
     @Inject(LOGGER) private readonly logger: Logger,
   ) {
     this.reporter = new ProgressReporter(ds, js, names, logger, settings.PROGRESS_FACT_INTERVAL_MS);
+    this.lastSeq = lastSequenceOf(jsm, names.eventsStream);
     this.projector = createBatchProjector({
       ds: this.ds,
       nc: this.nc,
       names: this.names,
       onApplied: (applied) => {
         this.appliedSeq = applied.seq;
+        announceProjected(this.nc, this.names, applied.seq);
         this.reporter.note(applied);
       },
       onError: (error) => this.logger.warn({ err: error }, 'projection failed; retrying from its checkpoint'),
@@ -78,31 +80,6 @@ export class ProjectorService implements OnApplicationBootstrap, OnApplicationSh
   /** Commits stored in the log and not yet in the read models. */
   async lag(): Promise<number> {
     return Math.max(0, (await this.lastSeq()) - this.appliedSeq);
-  }
-
-  /**
-   * The events stream's last sequence, from a lookup that started after this call: reads arriving
-   * together share one lookup (one STREAM.INFO each cost ~15% of the orchestrator's CPU under read
-   * load), and none gets a sequence older than its own arrival.
-   */
-  private lastSeq(): Promise<number> {
-    const seq = new Promise<number>((resolve) => this.waitingForLastSeq.push(resolve));
-    if (!this.lookingUp) void this.lookUp();
-    return seq;
-  }
-
-  private async lookUp(): Promise<void> {
-    this.lookingUp = true;
-    while (this.waitingForLastSeq.length > 0) {
-      const waiting = this.waitingForLastSeq.splice(0);
-      const seq = await this.jsm.streams
-        .info(this.names.eventsStream)
-        .then((info) => info.state.last_seq)
-        // Unknown: wait for nothing rather than fail the read (it answers from the read model).
-        .catch(() => 0);
-      waiting.forEach((resolve) => resolve(seq));
-    }
-    this.lookingUp = false;
   }
 
   async onApplicationBootstrap(): Promise<void> {
