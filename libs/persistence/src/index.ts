@@ -21,6 +21,12 @@ export {
   type RebuildResult,
 } from './projection/rebuild-projections.js';
 export { listItems, type ListItemsQuery } from './queries/batch-items.queries.js';
+export {
+  batchViewJson,
+  listBatchesJson,
+  type BatchListJson,
+  type BatchViewJson,
+} from './queries/batch-json.queries.js';
 export { batchStats } from './queries/batch-stats.queries.js';
 export {
   exportPage,

@@ -7,7 +7,12 @@ import type { BatchEvent, Names } from '@batch/contracts';
 import { inSpan, SpanKind, traceContextOf } from '@batch/messaging';
 import { inTransaction } from '../sql.js';
 import { projectBatchEvents } from './batch-events.projection.js';
-import { lockCheckpoint, readCheckpoint, saveCheckpoint } from './projection-checkpoint.js';
+import {
+  BATCHES_PROJECTION,
+  lockCheckpoint,
+  readCheckpoint,
+  saveCheckpoint,
+} from './projection-checkpoint.js';
 import { applyOrSetAside, MalformedCommitError, type CommitVerdict } from './set-aside.js';
 import {
   deleteProjectionConsumer,
@@ -108,7 +113,7 @@ const FETCH_EXPIRES_MS = 30_000;
  */
 export function createBatchProjector(options: BatchProjectorOptions): BatchProjector {
   const { ds, nc, names, onApplied, onError, onRefused } = options;
-  const name = options.name ?? 'batches';
+  const name = options.name ?? BATCHES_PROJECTION;
   const consumerName = options.consumerName ?? `projection-${name}-${randomBytes(4).toString('hex')}`;
   if (!CONSUMER_NAME.test(consumerName)) throw new RangeError(`bad consumer name ${consumerName}`);
   const batchSize = options.batchSize ?? 500;

@@ -2,6 +2,9 @@ import type { DataSource, QueryRunner } from 'typeorm';
 import { ProjectionCheckpointRecord } from '../entities/projection-checkpoint.entity.js';
 import { rowsOf } from '../sql.js';
 
+/** The checkpoint of the projection into `batches` and `batch_items`. */
+export const BATCHES_PROJECTION = 'batches';
+
 /** The projection's last applied stream sequence (0: none yet). */
 export async function readCheckpoint(dataSource: DataSource, name: string): Promise<number> {
   const checkpoint = await dataSource.getRepository(ProjectionCheckpointRecord).findOneBy({ name });

@@ -4,6 +4,7 @@ import type { DataSource } from 'typeorm';
 import type { Names } from '@batch/contracts';
 import { inTransaction } from '../sql.js';
 import { createBatchProjector } from './batch.projector.js';
+import { BATCHES_PROJECTION } from './projection-checkpoint.js';
 
 export interface RebuildOptions {
   ds: DataSource;
@@ -19,8 +20,6 @@ export interface RebuildResult {
   messages: number;
 }
 
-const PROJECTION = 'batches';
-
 /**
  * Empties `batches`, `batch_items`, their checkpoint and the commits set aside, then replays the whole event stream into
  * them; returns once everything the stream held at the call is applied. Conversations are kept (the
@@ -33,8 +32,8 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
   const { state } = await jsm.streams.info(names.eventsStream);
   await inTransaction(ds, async (runner) => {
     await runner.query('TRUNCATE batch_items, batches');
-    await runner.query('DELETE FROM projection_checkpoints WHERE name = $1', [PROJECTION]);
-    await runner.query('DELETE FROM projection_set_aside WHERE projection = $1', [PROJECTION]);
+    await runner.query('DELETE FROM projection_checkpoints WHERE name = $1', [BATCHES_PROJECTION]);
+    await runner.query('DELETE FROM projection_set_aside WHERE projection = $1', [BATCHES_PROJECTION]);
   });
   const result: RebuildResult = { lastSeq: state.last_seq, events: 0, messages: 0 };
   if (state.messages === 0) return result;
@@ -46,7 +45,7 @@ export async function rebuildProjections(options: RebuildOptions): Promise<Rebui
     ds,
     nc,
     names,
-    name: PROJECTION,
+    name: BATCHES_PROJECTION,
     batchSize: options.batchSize,
     onApplied: (applied) => {
       result.events += applied.events;
