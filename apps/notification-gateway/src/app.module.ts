@@ -9,6 +9,7 @@ import { BackupDownloads } from './backups/backup-downloads.js';
 import { BackupRestores } from './backups/backup-restores.js';
 import { downloadTicketsProvider } from './backups/download-tickets.js';
 import { BatchesService } from './batches/batches.service.js';
+import { ReadYourWrites } from './batches/read-your-writes.js';
 import { ResultsStreamer } from './batches/results.streamer.js';
 import type { GatewayConfig } from './config/gateway.config.js';
 import { CONTROLLERS } from './docs/served-routes.js';
@@ -42,6 +43,7 @@ export function gatewayModule(config: GatewayConfig) {
       BackupRestores,
       downloadTicketsProvider,
       BatchesService,
+      ReadYourWrites,
       ItemBodiesService,
       ResultsStreamer,
       notificationStreamsProvider,

@@ -3,6 +3,7 @@ import {
   Controller,
   Delete,
   Get,
+  Header,
   Headers,
   HttpCode,
   Inject,
@@ -33,6 +34,9 @@ import { batchIdOf, parseRequest } from '../http/parse-request.js';
 import { BatchesService } from './batches.service.js';
 import { ResultsStreamer } from './results.streamer.js';
 
+/** JSON that PostgreSQL built, answered as it is. */
+const JSON_TYPE = 'application/json; charset=utf-8';
+
 /** The native batch API (`/api/v1/batches`): parse, call the use case, answer the view. */
 @Controller('api/v1/batches')
 export class BatchesController {
@@ -49,8 +53,9 @@ export class BatchesController {
   }
 
   @Get()
-  list(@CurrentUser() userId: string, @Query() query: unknown): Promise<BatchList> {
-    return this.batches.list(userId, parseRequest(ListBatchesQuery, query, 'query'));
+  @Header('Content-Type', JSON_TYPE)
+  list(@CurrentUser() userId: string, @Query() query: unknown): Promise<string> {
+    return this.batches.listJson(userId, parseRequest(ListBatchesQuery, query, 'query'));
   }
 
   @Get('incomplete')
@@ -73,8 +78,9 @@ export class BatchesController {
   }
 
   @Get(':id')
-  get(@CurrentUser() userId: string, @Param('id') id: string): Promise<BatchView> {
-    return this.batches.get(userId, batchIdOf(id));
+  @Header('Content-Type', JSON_TYPE)
+  get(@CurrentUser() userId: string, @Param('id') id: string): Promise<string> {
+    return this.batches.getJson(userId, batchIdOf(id));
   }
 
   @Get(':id/items')

@@ -1,22 +1,34 @@
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import type { DataSource } from 'typeorm';
 import { ulid } from 'ulid';
-import type { BatchList, BatchView, ConfigOverrides, ItemPage, Page, RecoverResult } from '@batch/contracts';
+import type { BatchList, BatchView, ConfigOverrides, ItemPage, RecoverResult } from '@batch/contracts';
 import { withEncodedItems } from '@batch/messaging';
+import { batchViewJson, listBatchesJson } from '@batch/persistence';
+import { DATA_SOURCE } from '@batch/platform';
 import { ItemBodiesService } from '../item-bodies/item-bodies.service.js';
 import { createFields, type EncodedItems, type NewBatchFields } from '../item-bodies/parse-item-body.js';
 import { OrchestratorClient } from '../orchestrator/orchestrator.client.js';
+import { ReadYourWrites } from './read-your-writes.js';
 
 const encoder = new TextEncoder();
 const NO_ITEMS = encoder.encode('[]');
 
 const newBatchId = (): string => `batch_${ulid().toLowerCase()}`;
 
-/** The batch use cases of the REST API (native and seed routes), each a request to the orchestrator. */
+type ListQuery = { status?: BatchView['status']; cursor?: string; limit?: number };
+
+/**
+ * The batch use cases of the REST API (native and seed routes): commands are requests to the
+ * orchestrator; a batch and the list of batches are read from the read model here, as JSON that
+ * PostgreSQL builds, after the caller's own writes.
+ */
 @Injectable()
 export class BatchesService {
   constructor(
     private readonly orchestrator: OrchestratorClient,
     private readonly itemBodies: ItemBodiesService,
+    private readonly reads: ReadYourWrites,
+    @Inject(DATA_SOURCE) private readonly ds: DataSource,
   ) {}
 
   /** `POST /api/v1/batches`: its body is read (off the event loop when large), then the batch created. */
@@ -99,19 +111,35 @@ export class BatchesService {
     await this.orchestrator.command('discard', { userId, batchId });
   }
 
-  get(userId: string, batchId: string): Promise<BatchView> {
+  /** The batch's JSON, as `GET /api/v1/batches/:id` answers it. */
+  async getJson(userId: string, batchId: string): Promise<string> {
+    return (await this.projectedJson(userId, batchId)) ?? JSON.stringify(await this.fromLog(userId, batchId));
+  }
+
+  async get(userId: string, batchId: string): Promise<BatchView> {
+    const json = await this.projectedJson(userId, batchId);
+    return json === null ? this.fromLog(userId, batchId) : (JSON.parse(json) as BatchView);
+  }
+
+  private async projectedJson(userId: string, batchId: string): Promise<string | null> {
+    return (await this.reads.read(() => batchViewJson(this.ds, userId, batchId))).json;
+  }
+
+  /**
+   * A batch the read model does not hold (another user's, or one it has not reached within the
+   * wait) is the orchestrator's to answer from its log: a view, or not_found.
+   */
+  private fromLog(userId: string, batchId: string): Promise<BatchView> {
     return this.orchestrator.query<BatchView>('get', { userId, batchId });
   }
 
-  async list(
-    userId: string,
-    query: { status?: BatchView['status']; cursor?: string; limit?: number },
-  ): Promise<BatchList> {
-    const page = await this.orchestrator.query<Page<BatchView>>('list', {
-      userId,
-      ...query,
-    });
-    return { batches: page.items, next_cursor: page.next_cursor };
+  /** A page of the user's batches as JSON, as `GET /api/v1/batches` answers it. */
+  async listJson(userId: string, query: ListQuery): Promise<string> {
+    return (await this.reads.read(() => listBatchesJson(this.ds, { userId, ...query }))).json;
+  }
+
+  async list(userId: string, query: ListQuery): Promise<BatchList> {
+    return JSON.parse(await this.listJson(userId, query)) as BatchList;
   }
 
   /** Every batch of the user, all pages (the seed's list has no paging). */

@@ -1,6 +1,7 @@
 import { Catch, HttpException, Inject, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import { ThrottlerException } from '@nestjs/throttler';
 import type { Response } from 'express';
+import { isValidationError } from '@batch/contracts';
 import { LOGGER, type Logger } from '@batch/platform';
 import { isAuthenticationError } from '../auth/authenticator.js';
 import { ApiError } from './api-error.js';
@@ -25,6 +26,8 @@ function isUnreachable(error: unknown): boolean {
 export function toApiError(error: unknown): ApiError {
   if (error instanceof ApiError) return error;
   if (isAuthenticationError(error)) return new ApiError('unauthorized', error.message);
+  // Input found wrong past the edge (a page cursor that does not decode), as the services answer it.
+  if (isValidationError(error)) return new ApiError('validation', error.message, error.issues);
   if (error instanceof ThrottlerException)
     return new ApiError('rate_limited', 'too many requests, slow down');
   if (error instanceof HttpException) {
