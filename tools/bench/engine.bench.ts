@@ -13,11 +13,21 @@ import {
 import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mib, peakRssMib, rate, type Figure } from './report.js';
+import { sampleRss } from './rss-sampler.js';
 
 const peakRssOf = (service: ServiceProcess): number => {
   const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
   return mib(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) * 1024);
 };
+
+/** The orchestrator's heap limit as deployed (compose, Kubernetes, `npm start`). */
+const ORCHESTRATOR_NODE_OPTIONS = '--max-old-space-size=384';
+
+/** RSS samples (MiB) at a quarter, half, three quarters and the end of a run. */
+const overTheRun = (series: number[]): string =>
+  [0.25, 0.5, 0.75, 1]
+    .map((share) => series[Math.min(series.length - 1, Math.floor((series.length - 1) * share))]!)
+    .join(' / ');
 
 const percentile = (sorted: number[], p: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor((sorted.length * p) / 100))]!;
@@ -53,6 +63,8 @@ async function createLargeBatch(
 interface Watch {
   firstCompletedAt?: number;
   firstCompleted: Promise<void>;
+  firstDispatchedAt?: number;
+  firstDispatched: Promise<void>;
   endedAt?: number;
   dispatchedAt: Map<string, number>;
   latencies: number[];
@@ -63,15 +75,19 @@ interface Watch {
 function watch(nc: NatsConnection, namespace: string, batchId: string): Watch {
   const names = namesFor(namespace);
   let completed!: () => void;
+  let dispatched!: () => void;
   const state: Watch = {
     dispatchedAt: new Map(),
     latencies: [],
     done: Promise.resolve(),
     firstCompleted: new Promise<void>((resolve) => (completed = resolve)),
+    firstDispatched: new Promise<void>((resolve) => (dispatched = resolve)),
   };
   nc.subscribe(names.work(batchId), {
     callback: (_error, message) => {
       const now = performance.now();
+      state.firstDispatchedAt ??= now;
+      dispatched();
       for (const item of (message.json() as { items: { id: string }[] }).items)
         state.dispatchedAt.set(item.id, now);
     },
@@ -137,6 +153,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
   try {
     const orchestrator = await startService('batch-orchestrator', {
       ...env,
+      NODE_OPTIONS: ORCHESTRATOR_NODE_OPTIONS,
       ORCHESTRATOR_REPLICA_ID: 'bench-a',
     });
     services.push(orchestrator);
@@ -155,8 +172,12 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     const seen = watch(nc, namespace, batchId);
     await createLargeBatch(nc, namespace, batchId, items, { provider: 'template' });
     const startedAt = performance.now();
+    const memory = [orchestrator, ...workers].map((service) =>
+      sampleRss(service.child.pid!, { intervalMs: 1_000 }),
+    );
     await seen.done;
     const elapsed = seen.endedAt! - startedAt;
+    const [orchestratorMemory, ...workerMemory] = memory.map((sampler) => sampler.stop());
     const latencies = seen.latencies.sort((a, b) => a - b);
     figures.push(
       {
@@ -176,8 +197,18 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
         unit: 'ms',
       },
       { name: 'item latency p99', value: Math.round(percentile(latencies, 99)), unit: 'ms' },
-      { name: 'peak RSS orchestrator', value: peakRssOf(orchestrator), unit: 'MiB' },
-      { name: 'peak RSS worker (each)', value: Math.max(...workers.map(peakRssOf)), unit: 'MiB' },
+      {
+        name: 'peak RSS orchestrator',
+        value: peakRssOf(orchestrator),
+        unit: 'MiB',
+        note: `over the run: ${overTheRun(orchestratorMemory!.series)}`,
+      },
+      {
+        name: 'peak RSS worker (each)',
+        value: Math.max(...workers.map(peakRssOf)),
+        unit: 'MiB',
+        note: `over the run: ${workerMemory.map((worker) => overTheRun(worker.series)).join('; ')}`,
+      },
       ...(receiver ? [{ name: 'spans exported', value: receiver.spans.length, unit: 'spans' }] : []),
     );
 
@@ -199,6 +230,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     const restartedAt = performance.now();
     const restarted = await startService('batch-orchestrator', {
       ...env,
+      NODE_OPTIONS: ORCHESTRATOR_NODE_OPTIONS,
       ORCHESTRATOR_REPLICA_ID: 'bench-a',
     });
     services.push(restarted);
@@ -207,7 +239,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     const resumed = watch(nc, namespace, resumeId);
     const resumedAt = performance.now();
     await command(nc, names.command('resume'), owned);
-    await resumed.firstCompleted;
+    await Promise.all([resumed.firstCompleted, resumed.firstDispatched]);
     figures.push(
       {
         name: `resume a paused ${resumeSize.toLocaleString('en-US')}-item batch: resume command to first completed item`,
@@ -220,6 +252,12 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
         value: Math.round(resumed.firstCompletedAt! - restartedAt),
         unit: 'ms',
         note: 'includes Node + Nest start-up and a worker start',
+      },
+      {
+        name: 'resume to the first new item the resumed batch sends',
+        value: Math.round(resumed.firstDispatchedAt! - resumedAt),
+        unit: 'ms',
+        note: 'new work, after the window held at the pause frees up',
       },
     );
     figures.push({

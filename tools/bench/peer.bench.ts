@@ -90,7 +90,7 @@ async function drained(queue: Queue): Promise<void> {
 
 /**
  * `npm run bench` right after the engine section, or BENCH_ONLY=peer: the engine bench's workload
- * (BENCH_ITEMS, default 100,000 items, template provider) on BullMQ with Redis, two worker processes
+ * (BENCH_PEER_ITEMS, default BENCH_ITEMS, 100,000 items, template provider) on BullMQ with Redis, two worker processes
  * doing our worker's PostgreSQL work per job (peer-job.ts) on a schema made by our migrations.
  * Timed from the first `addBulk` to the last job's `finishedOn`. Without Redis at REDIS_URL
  * (default 127.0.0.1:6379), it says so and returns nothing.
@@ -114,7 +114,7 @@ export async function peerBench(engineItemsPerSecond?: number): Promise<Figure[]
     return undefined;
   }
 
-  const size = Number(process.env.BENCH_ITEMS ?? 100_000);
+  const size = Number(process.env.BENCH_PEER_ITEMS ?? process.env.BENCH_ITEMS ?? 100_000);
   const concurrency = Number(process.env.BENCH_PEER_CONCURRENCY ?? DEFAULT_CONCURRENCY);
   const poolSize = Number(process.env.BENCH_PEER_POOL ?? Math.min(concurrency, MAX_POOL));
   const database = await testDatabase();

@@ -45,6 +45,8 @@ export interface UsageSummary {
   /** Highest sum of RSS over the process tree (the process alone unless `tree`). */
   peakTreeMib: number;
   samples: number;
+  /** The RSS of each sample (of the process, or summed over its tree), in MiB, oldest first. */
+  series: number[];
 }
 
 export interface RssSampler {
@@ -56,13 +58,13 @@ export function sampleRss(pid: number, { intervalMs = 250, tree = false } = {}):
   let peak = 0;
   let peakTree = 0;
   let samples = 0;
+  const series: number[] = [];
   const sample = () => {
     const sizes = (tree ? processTree(pid) : [pid]).map(rssBytes);
+    const total = sizes.reduce((sum, size) => sum + size, 0);
     peak = Math.max(peak, ...sizes);
-    peakTree = Math.max(
-      peakTree,
-      sizes.reduce((sum, size) => sum + size, 0),
-    );
+    peakTree = Math.max(peakTree, total);
+    series.push(mib(total));
     samples++;
   };
   sample();
@@ -71,7 +73,7 @@ export function sampleRss(pid: number, { intervalMs = 250, tree = false } = {}):
     stop: () => {
       clearInterval(timer);
       sample();
-      return { peakMib: mib(peak), peakTreeMib: mib(peakTree), samples };
+      return { peakMib: mib(peak), peakTreeMib: mib(peakTree), samples, series };
     },
   };
 }

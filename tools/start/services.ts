@@ -12,6 +12,8 @@ export const SERVICES = [
     name: 'orchestrator',
     main: 'apps/batch-orchestrator/dist/main.js',
     readyText: 'batch-orchestrator ready',
+    // A heap limit, as deployed: V8 otherwise lets a large batch's outcome garbage pile up.
+    nodeArgs: ['--max-old-space-size=384'],
   },
   { name: 'worker', main: 'apps/generation-worker/dist/main.js', readyText: 'generation-worker ready' },
   {
@@ -43,8 +45,9 @@ export const serviceProcess = (
 ): ProcessDefinition => ({
   name: service.name,
   command: process.execPath,
-  args:
-    mode === 'built'
+  args: [
+    ...('nodeArgs' in service ? service.nodeArgs : []),
+    ...(mode === 'built'
       ? [service.main]
       : [
           '--watch',
@@ -52,7 +55,8 @@ export const serviceProcess = (
           '--import',
           '@swc-node/register/esm-register',
           sourceOf(service),
-        ],
+        ]),
+  ],
   cwd: repositoryRoot,
   env,
   readyText: service.readyText,
