@@ -1,5 +1,6 @@
 import type { DataSource } from 'typeorm';
 import { BATCHES_PROJECTION } from '../projection/projection-checkpoint.js';
+import { preparedRows } from '../sql.js';
 import type { ListBatchesQuery } from './batch.queries.js';
 import { BatchCursor, decodeCursor, encodeCursor } from './page-cursor.js';
 
@@ -51,7 +52,16 @@ export async function listBatchesJson(
     const [createdAt, batchId] = decodeCursor(cursor, BatchCursor);
     where.push(`(b.created_at, b.batch_id) < ($${params.push(createdAt)}, $${params.push(batchId)})`);
   }
-  const [row] = (await dataSource.query(
+  // A statement per combination of filters, each prepared once per connection.
+  const name = `list-batches-json${status ? '-status' : ''}${cursor ? '-after' : ''}`;
+  const [row] = await preparedRows<{
+    applied_seq: string | null;
+    batches: string;
+    next_created_at: string | null;
+    next_batch_id: string | null;
+  }>(
+    dataSource,
+    name,
     `WITH page AS (
        SELECT b.*, row_number() OVER (ORDER BY b.created_at DESC, b.batch_id DESC) AS n
        FROM (SELECT * FROM batches b WHERE ${where.join(' AND ')}
@@ -65,12 +75,7 @@ export async function listBatchesJson(
      LEFT JOIN (SELECT ${isoMs('created_at')} AS created_at, b.batch_id FROM page b
                 WHERE b.n = $2 AND EXISTS (SELECT FROM page WHERE n > $2)) next ON true`,
     params,
-  )) as {
-    applied_seq: string | null;
-    batches: string;
-    next_created_at: string | null;
-    next_batch_id: string | null;
-  }[];
+  );
   const next = row!.next_batch_id === null ? null : encodeCursor([row!.next_created_at!, row!.next_batch_id]);
   return {
     appliedSeq: Number(row!.applied_seq ?? 0),
@@ -84,11 +89,13 @@ export async function batchViewJson(
   userId: string,
   batchId: string,
 ): Promise<BatchViewJson> {
-  const [row] = (await dataSource.query(
+  const [row] = await preparedRows<{ applied_seq: string | null; batch: string | null }>(
+    dataSource,
+    'batch-view-json',
     `SELECT ${APPLIED_SEQ} AS applied_seq,
        (SELECT row_to_json(v)::text FROM batches b CROSS JOIN LATERAL (${VIEW}) v
         WHERE b.batch_id = $1 AND b.user_id = $2) AS batch`,
     [batchId, userId],
-  )) as { applied_seq: string | null; batch: string | null }[];
+  );
   return { appliedSeq: Number(row!.applied_seq ?? 0), json: row!.batch };
 }
