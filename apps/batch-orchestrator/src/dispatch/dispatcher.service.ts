@@ -101,6 +101,12 @@ const isUnreachable = (error: unknown): boolean =>
   error instanceof errors.DrainingConnectionError ||
   error instanceof errors.RequestError;
 
+/** A lifecycle commit of a dispatch's own ending of its batch (CompleteBatch). */
+const endsTheBatch = (data: Uint8Array): boolean =>
+  decodeCommit<BatchEvent>(data).every(
+    (event) => event.type === 'BatchCompleted' || event.type === 'BatchFailed',
+  );
+
 class WorkRefusedError extends Error {
   constructor(batchId: string, cause: unknown) {
     super(`work of batch ${batchId} was refused: ${(cause as Error)?.message ?? String(cause)}`, { cause });
@@ -173,6 +179,9 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         if (error) return;
         const [batchId, stream] = message.subject.slice(prefix.length).split('.');
         if (!batchId) return;
+        // The dispatch that ended the batch forgot it: a wake would replay its whole log (no
+        // snapshot left, 2,000,000 events for a 1,000,000-item batch) only to find it ended.
+        if (stream === 'lifecycle' && endsTheBatch(message.data)) return;
         const dispatch = this.dispatches.get(batchId);
         if (dispatch && stream === 'items') this.sampleCalls(dispatch, message.data);
         if (stream === 'lifecycle' || dispatch) this.wake(batchId);

@@ -60,6 +60,27 @@ describe('the batch engine (orchestrator and workers as processes, real NATS and
     await Promise.all([orchestrator.stop(), ...workers.map((worker) => worker.stop())]);
   });
 
+  it("does not read an ended batch's log again once it has forgotten it", async () => {
+    await engine.orchestrator();
+    await engine.worker();
+    const batch = await create(200);
+    // Every replay of a batch's log opens a consumer on the events stream filtered to the batch.
+    const replays: string[] = [];
+    const sniffer = engine.nats.nc.subscribe(`$JS.API.CONSUMER.CREATE.${engine.nats.names.eventsStream}.>`, {
+      callback: (_error, message) => {
+        if (message.string().includes(batch.batch_id)) replays.push(message.subject);
+      },
+    });
+    await engine.watcher.until(ended(batch.batch_id));
+    const afterEnd = replays.length;
+    // Another batch worked through to its end gives a wake of the first (50 ms) ample time to replay.
+    const next = await create(200);
+    await engine.watcher.until(ended(next.batch_id));
+    sniffer.unsubscribe();
+    expect(afterEnd).toBeGreaterThan(0);
+    expect(replays).toHaveLength(afterEnd);
+  });
+
   it('loses nothing and generates nothing twice when a worker is SIGKILLed mid-batch', async () => {
     const orchestrator = await engine.orchestrator({ ITEMS_PER_WORK_MESSAGE: '1' });
     const doomed = await engine.worker();
