@@ -267,6 +267,16 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     });
     figures.push({ name: 'peak RSS of the bench process', value: peakRssMib(), unit: 'MiB' });
     return figures;
+  } catch (error) {
+    // The services' output is kept in memory: their errors and last lines say why.
+    for (const service of services)
+      console.error(
+        service.lines
+          .filter((line, index) => /"level":(50|60)/.test(line) || index >= service.lines.length - 10)
+          .join('\n'),
+        `(exit ${service.child.exitCode ?? service.child.signalCode ?? 'none yet'})`,
+      );
+    throw error;
   } finally {
     await Promise.all(services.map((service) => service.kill()));
     await database.close();

@@ -11,6 +11,7 @@ import { notificationsBench } from './notifications.bench.js';
 import { peerBench } from './peer.bench.js';
 import { providersBench } from './providers.bench.js';
 import { printGrid, printTable } from './report.js';
+import { storageBench } from './storage.bench.js';
 import { build } from '../build/build.mjs';
 
 /** `npm run bench`: measures on real servers (found or started like the tests') and prints tables. */
@@ -43,6 +44,11 @@ try {
     }
     console.log(`\nload average at the end: ${loadavg()[0]!.toFixed(2)}`);
   }
+  if (!only || only === 'storage')
+    printTable(
+      'Storage layouts (PostgreSQL alone: a conversation and 5 turns per item, 100 per transaction, 2 connections)',
+      await storageBench(),
+    );
   if (!only || only === 'api') {
     // A namespace of its own: the engine section leaves a million events in the shared one.
     const { load, figures } = await apiBench(`${namespace}_api`, infrastructure.env.NATS_URL);
