@@ -160,7 +160,7 @@ export async function storageBench(): Promise<Figure[]> {
   for (const layout of LAYOUTS) {
     const database = await testDatabase();
     try {
-      const ds = await createDataSource({ url: database.url, schema: database.schema, poolSize: 1 });
+      const ds = await createDataSource({ url: database.url, schema: database.schema, poolSize: 2 });
       await runMigrations(ds);
       if (layout.prepare) await ds.query(layout.prepare);
       await ds.destroy();
