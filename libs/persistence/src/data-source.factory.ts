@@ -65,6 +65,10 @@ export async function createDataSource(settings: DataSourceSettings): Promise<Da
  * together wait for each other on an advisory lock instead of racing to create the same tables.
  */
 export async function runMigrations(dataSource: DataSource): Promise<void> {
+  // One connection holds the lock while another migrates: with a single one the second waits forever.
+  const { poolSize } = dataSource.options as { poolSize?: number };
+  if (poolSize !== undefined && poolSize < 2)
+    throw new RangeError(`migrations need a pool of 2 connections at least, this one has ${poolSize}`);
   const schema = dataSource.driver.schema ?? 'public';
   const lock = dataSource.createQueryRunner();
   try {

@@ -108,6 +108,12 @@ describe('the DataSource and its migrations', () => {
     expect(await replicas[1]!.query(`SELECT count(*)::int AS count FROM batches`)).toEqual([{ count: 0 }]);
   });
 
+  it('refuses a pool of one connection at once instead of waiting forever for a second', async () => {
+    const single = await createDataSource({ url: db.url, schema: db.schema, poolSize: 1 });
+    opened.push(single);
+    await expect(runMigrations(single)).rejects.toThrow('migrations need a pool of 2 connections at least');
+  });
+
   it('cascades the removal of a conversation to its turns', async () => {
     const ds = await dataSource(db.schema);
     await ds.query(
