@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { isListening, onPath, s3Client } from '@batch/testing';
+import { isListening, onPath, runS3rver, s3Client } from '@batch/testing';
 import { prepareEmbeddedPostgres } from './embedded-postgres.js';
 import { natsServerLine } from './log-lines.js';
 import type { StartConfig } from './start.config.js';
@@ -97,10 +97,8 @@ async function findS3({ config, own, say }: InfrastructureContext): Promise<Foun
   else {
     const directory = join(config.DATA_DIR, 's3');
     say(`starting s3rver on ${LOCALHOST}:${config.S3_PORT}, data ${directory}`);
-    const { default: S3rver } = await import('s3rver');
     // In this process: it goes when the launcher goes, whatever happens.
-    const server = new S3rver({ address: LOCALHOST, port: config.S3_PORT, directory, silent: true });
-    await server.run();
+    const server = await runS3rver({ address: LOCALHOST, port: config.S3_PORT, directory });
     own({
       name: 's3rver',
       stop: async () => {

@@ -34,6 +34,11 @@ if (report && vitestReport && existsSync(report) && existsSync(vitestReport)) {
   const vitestCounts = JSON.parse(readFileSync(vitestReport, 'utf8'));
   for (const key of ['numPassedTests', 'numFailedTests', 'numTotalTests'])
     jestCounts[key] = (jestCounts[key] ?? 0) + (vitestCounts[key] ?? 0);
+  // A file that failed without a failed test (it did not load, or threw outside its tests), as Jest counts them.
+  const vitestRuntimeErrors = (vitestCounts.testResults ?? []).filter(
+    (file) => file.status === 'failed' && !file.assertionResults?.some((test) => test.status === 'failed'),
+  ).length;
+  jestCounts.numRuntimeErrorTestSuites = (jestCounts.numRuntimeErrorTestSuites ?? 0) + vitestRuntimeErrors;
   writeFileSync(report, JSON.stringify(jestCounts));
   rmSync(vitestReport);
 }

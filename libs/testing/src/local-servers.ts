@@ -51,13 +51,41 @@ export async function startNatsServer(binary: string): Promise<RunningServer> {
   };
 }
 
+interface S3rverStore {
+  getResourcePath(bucket: string, key: string, resource: string): string;
+  deleteObject(bucket: string, key: string): Promise<void>;
+}
+
+/**
+ * Runs s3rver in this process (the test run's and `npm start`'s local S3). Its delete removes a
+ * key's directories once they are empty, while its put creates them and only then opens the file:
+ * a delete between the two failed the put's file stream with ENOENT, unhandled, which threw in this
+ * process. Here a delete removes the object's files only; an empty directory lists nothing.
+ */
+export async function runS3rver(options: {
+  address: string;
+  port: number;
+  directory: string;
+}): Promise<InstanceType<typeof import('s3rver')>> {
+  const { default: S3rver } = await import('s3rver');
+  const server = new S3rver({ ...options, silent: true });
+  const { store } = server as unknown as { store: S3rverStore };
+  store.deleteObject = async (bucket, key) => {
+    await Promise.all(
+      ['object', 'object.md5', 'metadata.json'].map((resource) =>
+        rm(store.getResourcePath(bucket, key, resource), { force: true }),
+      ),
+    );
+  };
+  await server.run();
+  return server;
+}
+
 /** Starts s3rver in this process on a free port with a temporary directory. */
 export async function startS3rver(): Promise<RunningServer & { accessKey: string; secretKey: string }> {
-  const { default: S3rver } = await import('s3rver');
   const directory = await mkdtemp(join(tmpdir(), 's3rver-'));
   const port = await freePort();
-  const server = new S3rver({ address: '127.0.0.1', port, directory, silent: true });
-  await server.run();
+  const server = await runS3rver({ address: '127.0.0.1', port, directory });
   return {
     url: `http://127.0.0.1:${port}`,
     accessKey: 'S3RVER',
