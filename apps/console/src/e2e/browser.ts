@@ -51,11 +51,18 @@ export async function startConsole(
 ): Promise<ConsoleHarness> {
   await ensureConsoleBuilt();
   const platform = await startPlatform(workerEnv, everyService, options);
-  const index = await fetch(`${platform.baseUrl}/`, { headers: { accept: 'text/html' } });
-  const html = await index.text();
-  if (!index.ok || !html.includes('<div id="root"'))
-    throw new Error(`the gateway does not serve the console at / (${index.status}): ${html.slice(0, 200)}`);
-  const browser = await chromium.launch({ ...CHROMIUM, headless: true });
+  let browser: Browser;
+  try {
+    const index = await fetch(`${platform.baseUrl}/`, { headers: { accept: 'text/html' } });
+    const html = await index.text();
+    if (!index.ok || !html.includes('<div id="root"'))
+      throw new Error(`the gateway does not serve the console at / (${index.status}): ${html.slice(0, 200)}`);
+    browser = await chromium.launch({ ...CHROMIUM, headless: true });
+  } catch (error) {
+    // The suite fails with this error; its services must not outlive it (Jest would wait for them).
+    await platform.close();
+    throw error;
+  }
   const contexts: BrowserContext[] = [];
   const open = async (path = '/'): Promise<ConsolePage> => {
     const context = await browser.newContext({
