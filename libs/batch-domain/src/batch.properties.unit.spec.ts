@@ -201,7 +201,7 @@ describe('the batch decider, over any valid history', () => {
           for (const item of planDispatch(state, { inFlight, limit }).items) {
             expect(pending.has(item.id)).toBe(true);
             expect(inFlight.has(item.id)).toBe(false);
-            expect(state.items.ids[item.index]).toBe(item.id);
+            expect(state.items.ids.at(item.index)).toBe(item.id);
             expect(item.attempt).toBe(state.items.attempt[item.index]);
           }
         }

@@ -45,8 +45,10 @@ export function planDispatch(
   const items: WorkItem[] = [];
   for (let step = 0; step < table.size && items.length < options.limit; step++) {
     const index = (start + step) % table.size;
-    if (table.status[index] !== ItemCode.pending || options.inFlight.has(table.ids[index]!)) continue;
-    items.push({ id: table.ids[index]!, index, attempt: table.attempt[index]! });
+    if (table.status[index] !== ItemCode.pending) continue;
+    const id = table.ids.at(index)!;
+    if (options.inFlight.has(id)) continue;
+    items.push({ id, index, attempt: table.attempt[index]! });
     if (items.length === options.limit) return { items, cursor: (index + 1) % table.size };
   }
   return { items, cursor: start };

@@ -1,5 +1,6 @@
 import type { BatchConfig } from '@batch/contracts';
 import { noUsage, type Batch, type BatchLifecycle, type BatchState } from './batch.state.js';
+import { ItemIds } from './item-ids.js';
 import { emptyTable, ItemCode, type ItemTable } from './item-table.js';
 
 export const SNAPSHOT_VERSION = 1;
@@ -32,7 +33,7 @@ export function toSnapshot(state: BatchState): BatchSnapshot | undefined {
     v: SNAPSHOT_VERSION,
     batch,
     items: {
-      ids: items.ids.join('\n'),
+      ids: items.ids.toText(),
       status: Buffer.from(items.status.buffer, items.status.byteOffset, items.size).toString('base64'),
       attempts,
     },
@@ -42,12 +43,12 @@ export function toSnapshot(state: BatchState): BatchSnapshot | undefined {
 export function fromSnapshot(snapshot: BatchSnapshot): BatchState {
   if (snapshot.v !== SNAPSHOT_VERSION) throw new RangeError(`unknown snapshot version ${String(snapshot.v)}`);
   const { status, attempts } = snapshot.items;
-  const ids = snapshot.items.ids === '' ? [] : snapshot.items.ids.split('\n');
-  const table: ItemTable = { ...emptyTable(ids.length), size: ids.length, ids, index: undefined };
+  const ids = ItemIds.fromText(snapshot.items.ids);
+  const table: ItemTable = { ...emptyTable(ids.size), size: ids.size, ids };
   table.status.set(Buffer.from(status, 'base64'));
-  table.attempt.fill(1, 0, ids.length);
+  table.attempt.fill(1, 0, ids.size);
   for (const [index, attempt] of attempts) table.attempt[index] = attempt;
-  for (let index = 0; index < ids.length; index++) {
+  for (let index = 0; index < ids.size; index++) {
     const code = table.status[index];
     if (code === ItemCode.pending) table.pending++;
     else if (code === ItemCode.completed) table.completed++;

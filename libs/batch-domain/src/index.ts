@@ -16,4 +16,5 @@ export {
   type EmptyBatch,
 } from './batch.state.js';
 export * from './domain-error.js';
+export { ItemIds } from './item-ids.js';
 export { idsWithStatus, statusAt, type ItemTable } from './item-table.js';

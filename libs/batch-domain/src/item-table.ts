@@ -1,4 +1,5 @@
 import type { ItemStatus } from '@batch/contracts';
+import { ItemIds } from './item-ids.js';
 
 /** Status codes of the table's byte array. */
 export const ItemCode = { pending: 0, completed: 1, failed: 2 } as const;
@@ -6,7 +7,8 @@ type ItemCode = (typeof ItemCode)[keyof typeof ItemCode];
 const STATUS_OF: readonly ItemStatus[] = ['pending', 'completed', 'failed'];
 
 /**
- * Per-item status of a batch, sized for 1,000,000 items: ids in the order they were added, one byte
+ * Per-item status of a batch, sized for 1,000,000 items: ids in the order they were added (compact,
+ * see ItemIds), one byte
  * of status and a 32-bit attempt per item, counts kept as items move. What an item asks for (topic,
  * parameters) stays in its ItemsAdded event: the decisions never need it.
  *
@@ -15,9 +17,7 @@ const STATUS_OF: readonly ItemStatus[] = ['pending', 'completed', 'failed'];
  */
 export interface ItemTable {
   size: number;
-  ids: string[];
-  /** Position by id, built on first use: a batch restored from a snapshot can dispatch before it exists. */
-  index?: Map<string, number>;
+  ids: ItemIds;
   status: Uint8Array;
   attempt: Uint32Array;
   pending: number;
@@ -28,8 +28,7 @@ export interface ItemTable {
 export function emptyTable(capacity = 0): ItemTable {
   return {
     size: 0,
-    ids: [],
-    index: new Map(),
+    ids: new ItemIds(),
     status: new Uint8Array(capacity),
     attempt: new Uint32Array(capacity),
     pending: 0,
@@ -49,23 +48,14 @@ function ensureCapacity(table: ItemTable, needed: number): void {
   table.attempt = attempt;
 }
 
-export function indexOf(table: ItemTable, itemId: string): number | undefined {
-  if (!table.index) {
-    const index = new Map<string, number>();
-    for (let position = 0; position < table.size; position++) index.set(table.ids[position]!, position);
-    table.index = index;
-  }
-  return table.index.get(itemId);
-}
+export const indexOf = (table: ItemTable, itemId: string): number | undefined => table.ids.positionOf(itemId);
 
 /** Adds items as pending on their first attempt; an id already present is left as it is. */
 export function addItems(table: ItemTable, items: readonly { id: string }[]): void {
   ensureCapacity(table, table.size + items.length);
   for (const item of items) {
-    if (indexOf(table, item.id) !== undefined) continue;
+    if (!table.ids.add(item.id)) continue;
     const index = table.size++;
-    table.index!.set(item.id, index);
-    table.ids.push(item.id);
     table.status[index] = ItemCode.pending;
     table.attempt[index] = 1;
     table.pending++;
@@ -112,5 +102,6 @@ export const statusAt = (table: ItemTable, index: number): ItemStatus => STATUS_
 /** Ids of the items in one status, in the order they were added. */
 export function* idsWithStatus(table: ItemTable, status: ItemStatus): Generator<string> {
   const code = ItemCode[status];
-  for (let index = 0; index < table.size; index++) if (table.status[index] === code) yield table.ids[index]!;
+  for (let index = 0; index < table.size; index++)
+    if (table.status[index] === code) yield table.ids.at(index)!;
 }

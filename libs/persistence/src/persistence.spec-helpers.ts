@@ -177,7 +177,7 @@ export async function domainState(store: EventStore<BatchEvent>, batchId: string
 
 /** The domain's items in the projection's shape, in order of arrival. */
 export const domainItems = (batch: Batch) =>
-  batch.items.ids.map((itemId, index) => ({
+  [...batch.items.ids].map((itemId, index) => ({
     item_id: itemId,
     position: index,
     status: statusAt(batch.items, index),

@@ -1,6 +1,9 @@
 import type { BatchEvent, ItemSpec } from '@batch/contracts';
 import type { EventStore, StoredCommit } from '@batch/event-store';
 
+/** The item table's ids by position (`ItemIds`, or an array). */
+type ItemIdsAt = { at(position: number): string | undefined };
+
 /** One ItemsAdded commit: where it is in the log and the positions of the items it added. */
 interface Segment {
   seq: number;
@@ -37,7 +40,7 @@ export class ItemCatalog {
   ) {}
 
   /** The specs of the items at these positions, in the order asked; `ids` is the item table's. */
-  async specsAt(positions: readonly number[], ids: readonly string[]): Promise<ItemSpec[]> {
+  async specsAt(positions: readonly number[], ids: ItemIdsAt): Promise<ItemSpec[]> {
     const last = positions.reduce((max, position) => Math.max(max, position), -1);
     while (this.end <= last) await this.readForward(ids);
     const specs: ItemSpec[] = [];
@@ -52,7 +55,7 @@ export class ItemCatalog {
     return specs;
   }
 
-  private async readForward(ids: readonly string[]): Promise<void> {
+  private async readForward(ids: ItemIdsAt): Promise<void> {
     const commit = await this.events.readOne(this.batchId, this.nextSeq, 'items');
     if (!commit || commit.events.some((event) => event.type !== 'ItemsAdded'))
       throw new Error(`batch ${this.batchId} has no ItemsAdded event for its item at ${this.end}`);
@@ -64,7 +67,7 @@ export class ItemCatalog {
     this.keep(this.segments.length - 1, specs);
   }
 
-  private async readAgain(segment: number, ids: readonly string[]): Promise<ItemSpec[]> {
+  private async readAgain(segment: number, ids: ItemIdsAt): Promise<ItemSpec[]> {
     const { seq, first, count } = this.segments[segment]!;
     const commit = await this.events.readOne(this.batchId, seq, 'items');
     const specs = commit?.seq === seq ? specsOf(commit, ids, first) : [];
@@ -106,10 +109,10 @@ export class ItemCatalog {
 }
 
 /** The items of an ItemsAdded commit that took the positions from `first` on in the item table. */
-function specsOf(commit: StoredCommit<BatchEvent>, ids: readonly string[], first: number): ItemSpec[] {
+function specsOf(commit: StoredCommit<BatchEvent>, ids: ItemIdsAt, first: number): ItemSpec[] {
   const specs: ItemSpec[] = [];
   for (const event of commit.events)
     if (event.type === 'ItemsAdded')
-      for (const item of event.data.items) if (ids[first + specs.length] === item.id) specs.push(item);
+      for (const item of event.data.items) if (ids.at(first + specs.length) === item.id) specs.push(item);
   return specs;
 }

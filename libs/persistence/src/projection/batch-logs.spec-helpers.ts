@@ -192,7 +192,7 @@ export function logOf({ batches, steps }: Scenario, prefix: string): PlannedLog 
         ? 'never-added'
         : target === 'pending' && pending.length > 0
           ? pending[item % pending.length]!
-          : state.items.ids[item % state.items.size]!;
+          : state.items.ids.at(item % state.items.size)!;
     append(
       batch,
       next.outcomes.map((reported) => {

@@ -124,7 +124,7 @@ function expectedCounts(batch: Batch) {
 
 /** Each item as evolve leaves it, with the conversation or error of the outcome that settled it. */
 const expectedItems = (batch: Batch, settledBy: Map<string, ItemOutcome>) =>
-  batch.items.ids.map((itemId, position) => {
+  [...batch.items.ids].map((itemId, position) => {
     const { status, attempt } = itemState(batch, itemId)!;
     const outcome = status === 'pending' ? undefined : settledBy.get(itemId);
     return {
