@@ -95,6 +95,16 @@ async function writeTurnRows(client: pg.Client, batchId: string, conversations: 
 const LAYOUTS: Layout[] = [
   { name: 'turns as rows (as migrated)', prepare: '', write: writeTurnRows },
   {
+    name: 'turns as rows, without the foreign key',
+    prepare: 'ALTER TABLE conversation_turns DROP CONSTRAINT conversation_turns_conversation_id_fkey',
+    write: writeTurnRows,
+  },
+  {
+    name: 'turns as rows, without the turn id key',
+    prepare: 'ALTER TABLE conversation_turns DROP CONSTRAINT conversation_turns_pkey',
+    write: writeTurnRows,
+  },
+  {
     name: 'turns as rows, without the turn id key and the foreign key',
     prepare: `ALTER TABLE conversation_turns DROP CONSTRAINT conversation_turns_conversation_id_fkey;
               ALTER TABLE conversation_turns DROP CONSTRAINT conversation_turns_pkey`,
