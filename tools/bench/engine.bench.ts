@@ -20,8 +20,9 @@ const peakRssOf = (service: ServiceProcess): number => {
   return mib(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) * 1024);
 };
 
-/** The orchestrator's heap limit as deployed (compose, Kubernetes, `npm start`). */
+/** Heap limits as deployed (compose, Kubernetes, `npm start`). */
 const ORCHESTRATOR_NODE_OPTIONS = '--max-old-space-size=384';
+const WORKER_NODE_OPTIONS = '--max-old-space-size=192';
 
 /** RSS samples (MiB) at a quarter, half, three quarters and the end of a run. */
 const overTheRun = (series: number[]): string =>
@@ -158,8 +159,8 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     });
     services.push(orchestrator);
     const workers = await Promise.all([
-      startService('generation-worker', env),
-      startService('generation-worker', env),
+      startService('generation-worker', { ...env, NODE_OPTIONS: WORKER_NODE_OPTIONS }),
+      startService('generation-worker', { ...env, NODE_OPTIONS: WORKER_NODE_OPTIONS }),
     ]);
     services.push(...workers);
 
@@ -235,7 +236,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     });
     services.push(restarted);
     // The work queued before the pause is still queued: a worker holds it back until the resume.
-    services.push(await startService('generation-worker', env));
+    services.push(await startService('generation-worker', { ...env, NODE_OPTIONS: WORKER_NODE_OPTIONS }));
     const resumed = watch(nc, namespace, resumeId);
     const resumedAt = performance.now();
     await command(nc, names.command('resume'), owned);

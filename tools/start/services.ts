@@ -12,10 +12,15 @@ export const SERVICES = [
     name: 'orchestrator',
     main: 'apps/batch-orchestrator/dist/main.js',
     readyText: 'batch-orchestrator ready',
-    // A heap limit, as deployed: V8 otherwise lets a large batch's outcome garbage pile up.
+    // Heap limits, as deployed: V8 otherwise lets a large batch's garbage pile up.
     nodeArgs: ['--max-old-space-size=384'],
   },
-  { name: 'worker', main: 'apps/generation-worker/dist/main.js', readyText: 'generation-worker ready' },
+  {
+    name: 'worker',
+    main: 'apps/generation-worker/dist/main.js',
+    readyText: 'generation-worker ready',
+    nodeArgs: ['--max-old-space-size=192'],
+  },
   {
     name: 'gateway',
     main: 'apps/notification-gateway/dist/main.js',
