@@ -14,6 +14,9 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'assets'));
   writeFileSync(join(dir, 'index.html'), '<!doctype html><title>console</title><div id="root"></div>');
   writeFileSync(join(dir, 'assets', 'app-1a2b3c.js'), 'console.log("app")');
+  // A file where an API path is: the API's paths never look into the console's files.
+  mkdirSync(join(dir, 'api', 'v1'), { recursive: true });
+  writeFileSync(join(dir, 'api', 'v1', 'batches'), 'a file, not the API');
   empty = mkdtempSync(join(tmpdir(), 'no-console-'));
   platform = await startPlatform({}, { CONSOLE_DIR: empty });
   ({ baseUrl } = await platform.gateway({ CONSOLE_DIR: dir }));
@@ -42,9 +45,11 @@ describe('the console served by the gateway', () => {
     const deep = await fetch(`${baseUrl}/batches/batch-123`, { headers: html });
     expect(deep.status).toBe(200);
     expect(await deep.text()).toContain('<div id="root">');
-    const api = await fetch(`${baseUrl}/api/v1/batches`, { headers: html });
-    expect(api.status).toBe(401);
-    expect(api.headers.get('content-type')).toMatch(/json/);
+    for (const accept of [html, {}]) {
+      const api = await fetch(`${baseUrl}/api/v1/batches`, { headers: accept });
+      expect(api.status).toBe(401);
+      expect(api.headers.get('content-type')).toMatch(/json/);
+    }
     const seed = await fetch(`${baseUrl}/batch/list`, { headers: html });
     expect(seed.status).toBe(401);
     expect((await fetch(`${baseUrl}/healthz`, { headers: html })).headers.get('content-type')).toMatch(

@@ -2,13 +2,15 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import type { NextFunction, Request, Response } from 'express';
+import express, { type NextFunction, type Request, type Response } from 'express';
 
 /** The console's build, beside the gateway's sources in this repository (CONSOLE_DIR elsewhere). */
 export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist', import.meta.url));
 
-/** Paths that are the API's (or the console's files), never a page: a browser asking gets what is there. */
-const API_PATHS = /^\/(api|ws|batch|healthz|readyz|metrics|assets)(\/|$)/;
+/** The API's paths: never a file, never a page. */
+const API_PATHS = /^\/(api|ws|batch|healthz|readyz|metrics)(\/|$)/;
+/** Paths that are never a page: a browser asking gets what is there. */
+const NOT_PAGES = /^\/(api|ws|batch|healthz|readyz|metrics|assets)(\/|$)/;
 
 /**
  * Serves the web console's static files at `/` (no token: the files hold none), and its
@@ -18,7 +20,7 @@ const API_PATHS = /^\/(api|ws|batch|healthz|readyz|metrics|assets)(\/|$)/;
 export function serveConsole(app: NestExpressApplication, dir: string): boolean {
   const index = join(dir, 'index.html');
   if (!existsSync(index)) return false;
-  app.useStaticAssets(dir, {
+  const files = express.static(dir, {
     index: 'index.html',
     setHeaders: (response, path) =>
       response.setHeader(
@@ -26,10 +28,15 @@ export function serveConsole(app: NestExpressApplication, dir: string): boolean 
         path.startsWith(join(dir, 'assets')) ? 'public, max-age=31536000, immutable' : 'no-cache',
       ),
   });
+  // An API request never looks for a file: the lookup (a stat per request) was 9% of the
+  // gateway's CPU under read load.
+  app.use((request: Request, response: Response, next: NextFunction) =>
+    API_PATHS.test(request.path) ? next() : files(request, response, next),
+  );
   app.use((request: Request, response: Response, next: NextFunction) => {
     const page =
       (request.method === 'GET' || request.method === 'HEAD') &&
-      !API_PATHS.test(request.path) &&
+      !NOT_PAGES.test(request.path) &&
       (request.headers.accept ?? '').includes('text/html');
     if (!page) return next();
     response.setHeader('Cache-Control', 'no-cache');
