@@ -46,7 +46,14 @@ export async function openPlatform<S extends BaseSettings>(
   settings: S,
   logger: Logger,
 ): Promise<Platform<S>> {
-  const nc = await connect({ servers: settings.NATS_URL, name: service, maxReconnectAttempts: -1 });
+  const nc = await connect({
+    servers: settings.NATS_URL,
+    name: service,
+    maxReconnectAttempts: -1,
+    // Otherwise every request builds an Error up front for the stack of a timeout that rarely
+    // comes: 4% of the gateway's CPU under read load. Errors keep their types and messages.
+    noAsyncTraces: true,
+  });
   const natsConnected = trackConnection(nc, logger);
   const ds = await createDataSource({ url: settings.DATABASE_URL, schema: settings.DATABASE_SCHEMA });
   await runMigrations(ds);
