@@ -83,6 +83,10 @@ interface Dispatch {
   scheduled?: NodeJS.Timeout;
   passing: boolean;
   again: boolean;
+  /** A lifecycle decision (a retry of an ended batch, a resume) came during the pass. */
+  lifecycleAgain?: boolean;
+  /** The pass ended the batch's dispatch for good and forgot its state. */
+  forgotten?: boolean;
   /** Sends JetStream refused in a row, and when the next pass may try again. */
   refusals: number;
   failures: number;
@@ -184,6 +188,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
         if (stream === 'lifecycle' && endsTheBatch(message.data)) return;
         const dispatch = this.dispatches.get(batchId);
         if (dispatch && stream === 'items') this.sampleCalls(dispatch, message.data);
+        if (dispatch?.passing && stream === 'lifecycle') dispatch.lifecycleAgain = true;
         if (stream === 'lifecycle' || dispatch) this.wake(batchId);
       },
     });
@@ -296,11 +301,13 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
     } finally {
       dispatch.passing = false;
       // Woken during the pass: look again, also when the pass stopped the dispatch (a resume that
-      // came while the pass was halting the batch at its pause must not wait for the recovery).
-      if (dispatch.again) {
-        dispatch.again = false;
-        this.wake(dispatch.batchId);
-      }
+      // came while the pass was halting the batch at its pause must not wait for the recovery). Not
+      // for outcomes that came while the pass ended and forgot the batch: that look would replay
+      // its whole log only to find it ended.
+      const lookAgain = dispatch.again && (!dispatch.forgotten || dispatch.lifecycleAgain);
+      dispatch.again = false;
+      dispatch.lifecycleAgain = false;
+      if (lookAgain) this.wake(dispatch.batchId);
     }
   }
 
@@ -497,6 +504,7 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   private async forget(dispatch: Dispatch): Promise<void> {
     const { jsm, names, aggregates } = this;
+    dispatch.forgotten = true;
     await aggregates.forget(dispatch.batchId);
     await removeBatchWorkConsumer(jsm, names, dispatch.batchId);
   }
