@@ -3,9 +3,10 @@ const SEAL_EVERY = 65_536;
 const FNV_OFFSET = 0x811c9dc5;
 const FNV_PRIME = 0x01000193;
 
-function hashOf(id: string): number {
+/** FNV-1a of the characters of `text` from `start` to `end` (an id, or one within a text of ids). */
+function hashOf(text: string, start = 0, end = text.length): number {
   let hash = FNV_OFFSET;
-  for (let at = 0; at < id.length; at++) hash = Math.imul(hash ^ id.charCodeAt(at), FNV_PRIME);
+  for (let at = start; at < end; at++) hash = Math.imul(hash ^ text.charCodeAt(at), FNV_PRIME);
   return hash >>> 0;
 }
 
@@ -51,10 +52,8 @@ export class ItemIds {
     let start = 0;
     for (let position = 0; position < size; position++) {
       const end = position === size - 1 ? text.length : text.indexOf('\n', start);
-      let hash = FNV_OFFSET;
-      for (let at = start; at < end; at++) hash = Math.imul(hash ^ text.charCodeAt(at), FNV_PRIME);
       ids.offsets[position] = start;
-      ids.hashes[position] = hash >>> 0;
+      ids.hashes[position] = hashOf(text, start, end);
       ids.place(position);
       start = end + 1;
     }
@@ -65,25 +64,16 @@ export class ItemIds {
 
   /** The position of an id, or undefined when it is not here. */
   positionOf(id: string): number | undefined {
-    const hash = hashOf(id);
-    const mask = this.slots.length - 1;
-    for (let slot = hash & mask; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
-      const position = this.slots[slot]! - 1;
-      if (this.hashes[position] === hash && this.holds(position, id)) return position;
-    }
-    return undefined;
+    const held = this.slots[this.slotOf(id, hashOf(id))]!;
+    return held === 0 ? undefined : held - 1;
   }
 
   /** Adds an id at the end unless it is here already; answers whether it was added. */
   add(id: string): boolean {
     this.reserve(this.count + 1);
     const hash = hashOf(id);
-    const mask = this.slots.length - 1;
-    let slot = hash & mask;
-    for (; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
-      const position = this.slots[slot]! - 1;
-      if (this.hashes[position] === hash && this.holds(position, id)) return false;
-    }
+    const slot = this.slotOf(id, hash);
+    if (this.slots[slot] !== 0) return false;
     const position = this.count++;
     this.hashes[position] = hash;
     this.slots[slot] = position + 1;
@@ -109,6 +99,17 @@ export class ItemIds {
 
   *[Symbol.iterator](): Generator<string> {
     for (let position = 0; position < this.count; position++) yield this.at(position)!;
+  }
+
+  /** The slot holding an id, or the empty slot where its probe ends when it is not here. */
+  private slotOf(id: string, hash: number): number {
+    const mask = this.slots.length - 1;
+    let slot = hash & mask;
+    for (; this.slots[slot] !== 0; slot = (slot + 1) & mask) {
+      const position = this.slots[slot]! - 1;
+      if (this.hashes[position] === hash && this.holds(position, id)) break;
+    }
+    return slot;
   }
 
   private holds(position: number, id: string): boolean {
