@@ -240,6 +240,7 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
     const resumed = watch(nc, namespace, resumeId);
     const resumedAt = performance.now();
     await command(nc, names.command('resume'), owned);
+    const answeredAt = performance.now();
     await Promise.all([resumed.firstCompleted, resumed.firstDispatched]);
     figures.push(
       {
@@ -247,6 +248,12 @@ export async function engineBench(nc: NatsConnection, namespace: string, natsUrl
         value: Math.round(resumed.firstCompletedAt! - resumedAt),
         unit: 'ms',
         note: 'fresh orchestrator, one worker holding the queued work',
+      },
+      {
+        name: 'of which the resume command, to its answer',
+        value: Math.round(answeredAt - resumedAt),
+        unit: 'ms',
+        note: 'the batch loaded from its snapshot, the decision appended',
       },
       {
         name: 'the same from orchestrator process start',

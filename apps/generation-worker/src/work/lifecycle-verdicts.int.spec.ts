@@ -4,11 +4,12 @@ import { batchAggregate, batchDecider, type BatchCommand } from '@batch/batch-do
 import type { BatchEvent } from '@batch/contracts';
 import { createAggregateStore, createEventStore, createSnapshotStore } from '@batch/event-store';
 import { itemsOf, testNats, type TestNats } from '@batch/testing';
-import { lifecycleVerdicts } from './lifecycle-verdicts.js';
+import { lifecycleVerdicts, type LifecycleVerdicts } from './lifecycle-verdicts.js';
 
 let nats: TestNats;
 let aggregates: ReturnType<typeof createAggregateStore<never, BatchCommand, BatchEvent>>;
-let verdict: ReturnType<typeof lifecycleVerdicts>;
+let verdicts: LifecycleVerdicts;
+let verdict: LifecycleVerdicts['verdict'];
 
 beforeAll(async () => {
   nats = await testNats();
@@ -17,9 +18,13 @@ beforeAll(async () => {
   const snapshots = await createSnapshotStore(nats.nc, { bucket: nats.names.snapshotBucket });
   aggregates = createAggregateStore({ events, snapshots, decider: batchDecider as never });
   // Every call looks the log up again (workers share a lookup for 250 ms).
-  verdict = lifecycleVerdicts(await jetstreamManager(nats.nc), nats.names, 0);
+  verdicts = lifecycleVerdicts(nats.nc, await jetstreamManager(nats.nc), nats.names, 0);
+  verdict = verdicts.verdict;
 });
-afterAll(() => nats.close());
+afterAll(async () => {
+  verdicts.close();
+  await nats.close();
+});
 
 let ids = 0;
 const command = (type: BatchCommand['type'], data: object = {}): BatchCommand =>
@@ -74,5 +79,28 @@ describe('what the log says of a work message', () => {
     const sent = await running('cancelled');
     await aggregates.handle('cancelled', command('CancelBatch'));
     expect(await verdict('cancelled', sent)).toBe('drop');
+  });
+
+  it('hears a decision as it is made: waiting messages wake, and a shared lookup is not trusted after it', async () => {
+    const sent = await running('heard');
+    // Looked up once for a minute: only the decision heard on its subject makes the next look fresh.
+    const shared = lifecycleVerdicts(nats.nc, await jetstreamManager(nats.nc), nats.names, 60_000);
+    try {
+      expect(await shared.verdict('heard', sent)).toBe('go');
+      // Waits far longer than the test's timeout unless the pause is heard.
+      const paused = shared.nextDecision('heard', 10 * 60_000);
+      const other = shared.nextDecision('quiet', 10 * 60_000);
+      await aggregates.handle('heard', command('PauseBatch', { reason: 'lunch' }));
+      await paused;
+      expect(await shared.verdict('heard', sent)).toBe('hold');
+      const resumed = shared.nextDecision('heard', 10 * 60_000);
+      await aggregates.handle('heard', command('ResumeBatch'));
+      await resumed;
+      expect(await shared.verdict('heard', sent)).toBe('go');
+      // Another batch's waiters slept on: their own time limit ends the wait.
+      expect(await Promise.race([other.then(() => 'woken'), Promise.resolve('waiting')])).toBe('waiting');
+    } finally {
+      shared.close();
+    }
   });
 });

@@ -1,26 +1,68 @@
 import type { JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
 import type { BatchEvent, Names } from '@batch/contracts';
 
-/** A batch's last decision is looked up at most this often: many messages of one batch ask together. */
+/**
+ * A batch's last decision is looked up at most this often (many messages of one batch ask
+ * together), unless a decision is heard meanwhile.
+ */
 const LOOKUP_EVERY_MS = 250;
 
 /** What the decisions since a message was sent mean for it: go on, wait, or let it go. */
 export type Verdict = 'go' | 'hold' | 'drop';
-type Lookup = (batchId: string, sinceLifecycleSeq: number) => Promise<Verdict>;
+
+export interface LifecycleVerdicts {
+  /** What the batch's decisions since a message was sent (at that lifecycle sequence) mean for it. */
+  verdict(batchId: string, sinceLifecycleSeq: number): Promise<Verdict>;
+  /** Resolves when the batch's next decision is heard, or after `atMostMs` (a decision may go unheard). */
+  nextDecision(batchId: string, atMostMs: number): Promise<void>;
+  /** Stops listening for decisions; whoever waits for one is woken. */
+  close(): void;
+}
 
 /**
  * What the log says of a work message, from the batch's lifecycle decisions since it was sent: held
  * back while the batch is paused, or resumed with new settings (the orchestrator purges such work
  * and sends it again); let go once the batch has ended (completed, failed, cancelled, discarded:
  * its items are settled or abandoned). The log is the truth: a read model lagging behind a crash can
- * never let stale work through. Lookups are shared by a batch's messages for a moment.
+ * never let stale work through. Lookups are shared by a batch's messages for a moment; a decision
+ * as it is made (heard on its subject) ends that moment and wakes the messages waiting on the batch,
+ * so a resume starts held work at once.
  */
 export function lifecycleVerdicts(
+  nc: NatsConnection,
   jsm: JetStreamManager,
   names: Names,
   lookupEveryMs = LOOKUP_EVERY_MS,
-): Lookup {
+): LifecycleVerdicts {
   const lastSeqs = new Map<string, { at: number; seq: Promise<number> }>();
+  const waiting = new Map<string, Set<() => void>>();
+  const prefix = names.eventSubject('', 'lifecycle').slice(0, -'.lifecycle'.length);
+  const decisions = nc.subscribe(names.eventSubject('*', 'lifecycle'), {
+    callback: (error, message) => {
+      if (error) return;
+      const batchId = message.subject.slice(prefix.length, -'.lifecycle'.length);
+      lastSeqs.delete(batchId);
+      const wakes = waiting.get(batchId);
+      waiting.delete(batchId);
+      wakes?.forEach((wake) => wake());
+    },
+  });
+
+  function nextDecision(batchId: string, atMostMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const wakes = waiting.get(batchId) ?? new Set();
+      waiting.set(batchId, wakes);
+      const wake = () => {
+        clearTimeout(timer);
+        wakes.delete(wake);
+        if (wakes.size === 0 && waiting.get(batchId) === wakes) waiting.delete(batchId);
+        resolve();
+      };
+      const timer = setTimeout(wake, atMostMs);
+      wakes.add(wake);
+    });
+  }
 
   function lastLifecycleSeq(batchId: string): Promise<number> {
     const now = Date.now();
@@ -54,7 +96,7 @@ export function lifecycleVerdicts(
     'BatchCancelled',
     'BatchDiscarded',
   ]);
-  return async (batchId, sinceLifecycleSeq) => {
+  async function verdict(batchId: string, sinceLifecycleSeq: number): Promise<Verdict> {
     try {
       const last = await lastLifecycleSeq(batchId);
       if (last <= sinceLifecycleSeq) return 'go';
@@ -75,5 +117,12 @@ export function lifecycleVerdicts(
       // Unknown: hold nothing back; the purge remains what stops work.
       return 'go';
     }
-  };
+  }
+
+  function close(): void {
+    decisions.unsubscribe();
+    for (const wakes of [...waiting.values()]) wakes.forEach((wake) => wake());
+  }
+
+  return { verdict, nextDecision, close };
 }

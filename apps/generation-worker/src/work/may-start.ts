@@ -11,8 +11,8 @@ export interface StartChecks {
   heldBack(): Promise<boolean>;
   /** Hears when the message starts and stops being held back (it then takes no room). */
   parked?: (parked: boolean) => void;
-  /** How long to wait before looking again at a message held back. */
-  recheckMs?: number;
+  /** Resolves when a message held back is worth looking at again (by default, after 250 ms). */
+  untilLookAgain?: () => Promise<void>;
 }
 
 /**
@@ -25,7 +25,7 @@ export function mayStart(checks: StartChecks): {
   mayStart: () => Promise<boolean>;
   canStartNow: () => Promise<boolean>;
 } {
-  const recheckMs = checks.recheckMs ?? 250;
+  const untilLookAgain = checks.untilLookAgain ?? (() => sleep(250));
   const usable = () => !checks.stopping() && checks.connected();
   let waiting = 0;
   const wait = (entering: boolean) => {
@@ -41,7 +41,7 @@ export function mayStart(checks: StartChecks): {
       wait(true);
       try {
         do {
-          await sleep(recheckMs);
+          await untilLookAgain();
           if (!usable() || !(await checks.stillWanted())) return false;
         } while (await checks.heldBack());
       } finally {

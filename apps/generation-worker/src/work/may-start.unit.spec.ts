@@ -6,7 +6,7 @@ const checks = (overrides: Partial<StartChecks> = {}): StartChecks => ({
   connected: () => true,
   stillWanted: async () => true,
   heldBack: async () => false,
-  recheckMs: 1,
+  untilLookAgain: async () => {},
   ...overrides,
 });
 

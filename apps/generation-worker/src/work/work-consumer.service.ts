@@ -25,7 +25,7 @@ import type { Provider, ProviderError } from '../providers/provider.js';
 import { PROVIDERS } from '../providers/providers.js';
 import { CONVERSATION_SAVER } from './conversation-saver.provider.js';
 import { fairSlots, type FairSlots } from './fair-slots.js';
-import { lifecycleVerdicts } from './lifecycle-verdicts.js';
+import { lifecycleVerdicts, type LifecycleVerdicts } from './lifecycle-verdicts.js';
 import { mayStart } from './may-start.js';
 import { OUTCOME_COMMITTER } from './outcome-committer.provider.js';
 import { stillQueued } from './still-queued.js';
@@ -54,6 +54,9 @@ const about = ({ batchId, userId, config }: WorkMessage) => ({
 /** A batch this worker asked to pause is held back this long at most before the pause shows in its log. */
 const PAUSE_REQUEST_HOLD_MS = 10_000;
 
+/** A message held back is looked at again at its batch's next decision, or after this long. */
+const HELD_RECHECK_MS = 250;
+
 /** A held message is heartbeated this many times per ack wait: only a worker that is gone misses them all. */
 const HEARTBEATS_PER_ACK_WAIT = 5;
 
@@ -75,7 +78,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
    * the pause is in the log (which holds them from there) or PAUSE_REQUEST_HOLD_MS has passed.
    */
   private readonly pauseRequested = new Map<string, number>();
-  private readonly verdicts: ReturnType<typeof lifecycleVerdicts>;
+  private readonly verdicts: LifecycleVerdicts;
   /** Until when a batch's rate-limit wait has been published: one fact per wait, not one per item. */
   private readonly rateLimitToldUntil = new Map<string, number>();
   private readonly perBatch = batchConcurrency();
@@ -95,7 +98,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
     @Inject(WORKER_METRICS) private readonly metrics: WorkerMetrics,
     @Inject(CALL_LIMITS) private readonly limits: CallLimits,
   ) {
-    this.verdicts = lifecycleVerdicts(jsm, names);
+    this.verdicts = lifecycleVerdicts(nc, jsm, names);
   }
 
   async onApplicationBootstrap(): Promise<void> {
@@ -125,6 +128,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
     await this.pullsClosed;
     await Promise.allSettled([...this.inProcess]);
     await this.committer.flush();
+    this.verdicts.close();
   }
 
   /**
@@ -225,7 +229,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
         'work received',
       );
       const queued = stillQueued(jsm, names.workStream, message.seq);
-      const verdict = () => this.verdicts(work.batchId, work.lifecycleSeq);
+      const verdict = () => this.verdicts.verdict(work.batchId, work.lifecycleSeq);
       // Purged from the queue, or moot since its batch ended: nobody waits for it any more.
       const wanted = async () => (await verdict()) !== 'drop' && (await queued());
       // Stopping or cut off, the items not started go back to the queue for another worker.
@@ -239,6 +243,7 @@ export class WorkConsumerService implements OnApplicationBootstrap, OnApplicatio
           return true;
         },
         parked: park,
+        untilLookAgain: () => this.verdicts.nextDecision(work.batchId, HELD_RECHECK_MS),
       });
       try {
         const { outcomes, withdrawn } = await processWork(work, {
