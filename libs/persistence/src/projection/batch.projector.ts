@@ -101,7 +101,12 @@ interface Waiter {
 }
 
 const CONSUMER_NAME = /^[A-Za-z0-9_-]+$/;
-const FETCH_EXPIRES_MS = 30_000;
+/**
+ * A fetch ends after this long, and what it holds is applied. Seen on NATS 2.9: right after the
+ * consumer was made again (a failed transaction), a fetch stopped short of a message the server
+ * counted as pending and sat on it until it expired; at 30 s the read model lagged that long.
+ */
+const FETCH_EXPIRES_MS = 5_000;
 
 /**
  * Projects BATCH_EVENTS into `batches` and `batch_items`. Each projector reads the whole stream in
