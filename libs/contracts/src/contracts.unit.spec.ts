@@ -265,4 +265,17 @@ describe('names', () => {
     expect(scoped.workStream).toBe('t42_BATCH_WORK');
     expect(scoped.command('pause')).toBe('t42.batch.cmd.pause');
   });
+
+  it('reads the batch and stream back from an event subject of its namespace only', () => {
+    const scoped = names('t42');
+    expect(scoped.eventOf(scoped.eventSubject('b1', 'lifecycle'))).toEqual({
+      batchId: 'b1',
+      stream: 'lifecycle',
+    });
+    expect(scoped.eventOf(scoped.eventSubject('b1', 'items'))).toEqual({ batchId: 'b1', stream: 'items' });
+    expect(scoped.eventOf(names().eventSubject('b1', 'items'))).toBeUndefined();
+    expect(scoped.eventOf(scoped.work('b1'))).toBeUndefined();
+    expect(scoped.eventOf('t42.batch.events.b1.other')).toBeUndefined();
+    expect(scoped.eventOf('t42.batch.events.b1.items.more')).toBeUndefined();
+  });
 });

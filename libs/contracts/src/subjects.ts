@@ -21,6 +21,8 @@ export interface Names {
   /** Every event of one batch, in order: the replay filter (one filter works on NATS 2.9). */
   batchEvents(batchId: string): string;
   eventSubject(batchId: string, stream: EventStream): string;
+  /** The batch and stream an event subject is of; undefined for any other subject. */
+  eventOf(subject: string): { batchId: string; stream: EventStream } | undefined;
   readonly allWork: string;
   work(batchId: string): string;
   /** Core NATS, not stored: the orchestrator's word that a batch has new work, so idle workers pull at once. */
@@ -79,6 +81,13 @@ export function names(namespace = ''): Names {
     allEvents: `${subject}batch.events.>`,
     batchEvents: (batchId) => `${subject}batch.events.${batchId}.>`,
     eventSubject: (batchId, kind) => `${subject}batch.events.${batchId}.${kind}`,
+    eventOf: (eventSubject) => {
+      const prefix = `${subject}batch.events.`;
+      if (!eventSubject.startsWith(prefix)) return undefined;
+      const [batchId, stream, ...more] = eventSubject.slice(prefix.length).split('.');
+      if (!batchId || (stream !== 'lifecycle' && stream !== 'items') || more.length > 0) return undefined;
+      return { batchId, stream };
+    },
     allWork: `${subject}batch.work.>`,
     work: (batchId) => `${subject}batch.work.${batchId}`,
     workReady: (batchId) => `${subject}batch.ready.${batchId}`,

@@ -177,12 +177,11 @@ export class DispatcherService implements OnApplicationBootstrap, OnApplicationS
 
   async onApplicationBootstrap(): Promise<void> {
     const { nc, names, config } = this;
-    const prefix = names.allEvents.slice(0, -1);
     this.subscription = nc.subscribe(names.allEvents, {
       callback: (error, message) => {
-        if (error) return;
-        const [batchId, stream] = message.subject.slice(prefix.length).split('.');
-        if (!batchId) return;
+        const event = names.eventOf(message.subject);
+        if (error || !event) return;
+        const { batchId, stream } = event;
         // The dispatch that ended the batch forgot it: a wake would replay its whole log (no
         // snapshot left, 2,000,000 events for a 1,000,000-item batch) only to find it ended.
         if (stream === 'lifecycle' && endsTheBatch(message.data)) return;

@@ -37,11 +37,10 @@ export function lifecycleVerdicts(
 ): LifecycleVerdicts {
   const lastSeqs = new Map<string, { at: number; seq: Promise<number> }>();
   const waiting = new Map<string, Set<() => void>>();
-  const prefix = names.eventSubject('', 'lifecycle').slice(0, -'.lifecycle'.length);
   const decisions = nc.subscribe(names.eventSubject('*', 'lifecycle'), {
     callback: (error, message) => {
-      if (error) return;
-      const batchId = message.subject.slice(prefix.length, -'.lifecycle'.length);
+      const batchId = names.eventOf(message.subject)?.batchId;
+      if (error || !batchId) return;
       lastSeqs.delete(batchId);
       const wakes = waiting.get(batchId);
       waiting.delete(batchId);
