@@ -102,9 +102,10 @@ interface Waiter {
 
 const CONSUMER_NAME = /^[A-Za-z0-9_-]+$/;
 /**
- * A fetch ends after this long, and what it holds is applied. Seen on NATS 2.9: right after the
- * consumer was made again (a failed transaction), a fetch stopped short of a message the server
- * counted as pending and sat on it until it expired; at 30 s the read model lagged that long.
+ * A fetch ends after this long, and what it holds is applied. The head of the stream is known by a
+ * message's pending count, which NATS 2.9 can get wrong: right after the consumer was made again (a
+ * failed transaction), the stream's last message came with `pending 1`, and its batch waited for
+ * the fetch to expire (at 30 s the read model lagged that long).
  */
 const FETCH_EXPIRES_MS = 5_000;
 
