@@ -9,8 +9,8 @@ export const DEFAULT_CONSOLE_DIR = fileURLToPath(new URL('../../../console/dist'
 
 /** The API's paths: never a file, never a page. */
 const API_PATHS = /^\/(api|ws|batch|healthz|readyz|metrics)(\/|$)/;
-/** Paths that are never a page: a browser asking gets what is there. */
-const NOT_PAGES = /^\/(api|ws|batch|healthz|readyz|metrics|assets)(\/|$)/;
+/** The console's built files: a browser asking gets what is there, never a page. */
+const ASSETS = /^\/assets(\/|$)/;
 
 /**
  * Serves the web console's static files at `/` (no token: the files hold none), and its
@@ -36,7 +36,8 @@ export function serveConsole(app: NestExpressApplication, dir: string): boolean 
   app.use((request: Request, response: Response, next: NextFunction) => {
     const page =
       (request.method === 'GET' || request.method === 'HEAD') &&
-      !NOT_PAGES.test(request.path) &&
+      !API_PATHS.test(request.path) &&
+      !ASSETS.test(request.path) &&
       (request.headers.accept ?? '').includes('text/html');
     if (!page) return next();
     response.setHeader('Cache-Control', 'no-cache');
