@@ -14,15 +14,18 @@ import pg from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mib, peakRssMib, rate, type Figure } from './report.js';
 import { sampleRss } from './rss-sampler.js';
+import { nodeArgsOf, SERVICES, type ServiceName } from '../start/services.js';
 
 const peakRssOf = (service: ServiceProcess): number => {
   const status = readFileSync(`/proc/${service.child.pid}/status`, 'utf8');
   return mib(Number(/VmHWM:\s+(\d+)/.exec(status)![1]) * 1024);
 };
 
-/** Heap limits as deployed (compose, Kubernetes, `npm start`). */
-const ORCHESTRATOR_NODE_OPTIONS = '--max-old-space-size=384';
-const WORKER_NODE_OPTIONS = '--max-old-space-size=192';
+/** A service's heap limit as `npm start` runs it (compose and Kubernetes set the same). */
+const nodeOptionsOf = (name: ServiceName): string =>
+  nodeArgsOf(SERVICES.find((service) => service.name === name)!).join(' ');
+const ORCHESTRATOR_NODE_OPTIONS = nodeOptionsOf('orchestrator');
+const WORKER_NODE_OPTIONS = nodeOptionsOf('worker');
 
 /** RSS samples (MiB) at a quarter, half, three quarters and the end of a run. */
 const overTheRun = (series: number[]): string =>

@@ -41,6 +41,10 @@ export const isBuilt = (path: string): boolean => existsSync(join(repositoryRoot
 export const START_MODES = ['built', 'dev'] as const;
 export type StartMode = (typeof START_MODES)[number];
 
+/** The options `node` runs a service with (its heap limit), as deployed. */
+export const nodeArgsOf = (service: Service): readonly string[] =>
+  'nodeArgs' in service ? service.nodeArgs : [];
+
 const sourceOf = (service: Service): string => service.main.replace(/dist\/main\.js$/, 'src/main.ts');
 
 export const serviceProcess = (
@@ -51,7 +55,7 @@ export const serviceProcess = (
   name: service.name,
   command: process.execPath,
   args: [
-    ...('nodeArgs' in service ? service.nodeArgs : []),
+    ...nodeArgsOf(service),
     ...(mode === 'built'
       ? [service.main]
       : [
